@@ -1,0 +1,1 @@
+"""The `ailex` command: thin subcommands over the stages' plain functions."""

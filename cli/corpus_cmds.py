@@ -1,0 +1,100 @@
+"""`ailex import`, `ailex process`, `ailex status`: the document store."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cli.common import Progress, fail, print_json, settings
+
+
+def open_store():
+    from corpus.store import Store
+
+    return Store(settings().data_dir)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_cmd(
+        csv_path: Path = typer.Argument(
+            None, help="CSV of documents (path, title, jurisdiction, doc_type, status, language, date, "
+            "source_url). Default: AILEX_SAMPLE/documents.csv.", show_default=False,
+        ),
+        process: bool = typer.Option(True, "--process/--no-process", help="Extract and chunk after importing."),
+    ) -> None:
+        """Import documents listed in a CSV; then extract text and cut passages.
+
+        Re-importing an unchanged file does nothing (content hash); a changed file becomes
+        a new version. Rows that cannot be imported are listed with their reason."""
+        from corpus.importer import ImportError_, import_csv
+
+        path = csv_path or settings().sample / "documents.csv"
+        store = open_store()
+        bar = Progress("importing")
+        try:
+            report = import_csv(store, path, on_row=lambda p, outcome: bar.advance(note=p))
+        except ImportError_ as exc:
+            fail(str(exc))
+        bar.close()
+        typer.echo(f"imported {report.total} documents: {report.new} new, {report.changed} changed, "
+                   f"{report.unchanged} unchanged, {len(report.errors)} errors")
+        for row, reason in report.errors:
+            typer.secho(f"  {row}: {reason}", fg=typer.colors.YELLOW, err=True)
+        if process:
+            _process(store, redo=False)
+        if report.errors:
+            raise typer.Exit(1)
+
+    @app.command("process")
+    def process_cmd(redo: bool = typer.Option(False, "--redo", help="Re-extract every document, not only pending ones.")) -> None:
+        """Extract text and cut passages for documents still pending (all with --redo)."""
+        _process(open_store(), redo=redo)
+
+    @app.command("status")
+    def status_cmd(
+        as_json: bool = typer.Option(False, "--json", help="Print JSON (keys: documents, passages, by_status, "
+                                     "by_jurisdiction, by_language, index, problems)."),
+        documents: bool = typer.Option(False, "--documents", help="One line per document with its statistics."),
+    ) -> None:
+        """What is in the corpus: documents and passages by status, jurisdiction and language."""
+        from index import snapshots
+        from index.manifest import Manifest
+
+        store = open_store()
+        counts = store.counts()
+        folder = snapshots.current(settings().index_dir)
+        counts["index"] = Manifest.read(folder).model_dump() if folder else None
+        counts["problems"] = [
+            {"id": d.id, "title": d.title, "status": d.processing_status.value, "reason": d.reason}
+            for d in store.documents() if d.processing_status.value not in ("extracted",)
+        ]
+        if documents:
+            counts["per_document"] = store.document_stats()
+        if as_json:
+            print_json(counts)
+            return
+        typer.echo(f"documents: {counts['documents']}    passages: {counts['passages']}")
+        for key in ("by_status", "by_jurisdiction", "by_language"):
+            typer.echo(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in counts[key].items()))
+        idx = counts["index"]
+        typer.echo(f"index: {idx['count']} passages, model {idx['model']}, built {idx['built_at']}" if idx
+                   else "index: none (run `ailex index`)")
+        for p in counts["problems"]:
+            typer.secho(f"  {p['status']:<10} {p['id']}  {p['title'][:60]}  {p['reason'][:80]}", fg=typer.colors.YELLOW)
+        if documents:
+            typer.echo(f"\n{'id':<16} {'status':<10} {'pages':>5} {'passages':>8} {'words':>7}  languages  title")
+            for d in counts["per_document"]:
+                langs = ",".join(f"{k}:{v}" for k, v in d["languages"].items())
+                typer.echo(f"{d['id']:<16} {d['status']:<10} {d['pages'] or '':>5} {d['passages']:>8} "
+                           f"{d['words']:>7}  {langs:<10} {d['title'][:50]}")
+
+
+def _process(store, redo: bool) -> None:
+    from pipeline.process import process_pending
+
+    bar = Progress("extracting")
+    report = process_pending(store, settings(), redo=redo, on_document=lambda doc, status, n: bar.advance(note=doc))
+    elapsed = bar.close()
+    typer.echo(f"processed {report.processed} documents into {report.passages} passages in {elapsed:.1f} s: "
+               + ", ".join(f"{k} {v}" for k, v in sorted(report.by_status.items())))

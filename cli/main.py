@@ -1,0 +1,34 @@
+"""Entry point of the `ailex` console script. Each command group lives in its own module
+and registers itself here; commands stay thin and call the stages' plain functions."""
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from cli import corpus_cmds, crawl_cmds, index_cmds, model_cmds, serve_cmds
+
+app = typer.Typer(
+    name="ailex",
+    help="Multilingual search over AI legislation for parliaments.\n\n"
+    "Typical use: `ailex model build`, `ailex import ../shared/corpus/documents.csv`, `ailex index`, "
+    "`ailex serve`. Every setting can be given as an AILEX_* environment variable (see README).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug detail.")) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+for module in (model_cmds, corpus_cmds, index_cmds, serve_cmds, crawl_cmds):
+    module.register(app)
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

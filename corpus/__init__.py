@@ -1,0 +1,1 @@
+"""The shared contracts (typed records, settings) and the document store."""

@@ -1,0 +1,87 @@
+"""One typed settings object for every stage, read from the environment (prefix AILEX_).
+
+Nothing reads the environment at import time: callers ask for `get_settings()` (cached)
+or build `Settings(...)` themselves, which is what the tests do.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL_NAME = "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AILEX_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the store, blobs and index live.")
+    sample: Path = Field(Path("../shared/corpus"), description="Folder of the sample corpus (documents.csv).")
+    model: str = Field(
+        "",
+        description="sentence-transformers model: a local folder or a model name. "
+        "Empty means the multilingual-e5-small folder built into AILEX_MODEL_CACHE.",
+    )
+    model_cache: Path = Field(
+        Path.home() / ".cache" / "ailex", description="Folder for models built at install time."
+    )
+    encoder: Literal["sentence-transformers", "fake"] = Field(
+        "sentence-transformers", description="'fake' is a tiny deterministic encoder for tests and dry runs."
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch.")
+    threads: int = Field(0, ge=0, description="Torch/FAISS threads; 0 lets the libraries decide.")
+    chunk_words: int = Field(160, ge=40, le=1000, description="Target passage length in words.")
+    max_file_mb: int = Field(200, ge=1, description="Files larger than this are refused with status 'failed'.")
+    host: str = Field("127.0.0.1", description="Address `ailex serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `ailex serve` listens on.")
+    max_k: int = Field(100, ge=1, le=1000, description="Largest k the API accepts.")
+    # -- crawling (crawlers/, `ailex crawl`, `ailex schedule`) --------------------------
+    crawl_contact_url: str = Field(
+        "", description="Contact URL (or mailto:) put in the crawler's User-Agent so site operators can "
+        "reach you; set it before crawling live sites.",
+    )
+    crawl_concurrency_per_domain: int = Field(
+        1, ge=1, le=2, description="Concurrent requests per site (politeness: 1, at most 2)."
+    )
+    crawl_download_delay: float = Field(
+        1.0, ge=0.0, description="Seconds between requests to the same site (AutoThrottle may raise it)."
+    )
+    crawl_http_cache: bool = Field(False, description="Cache HTTP responses under DATA_DIR/httpcache (development).")
+    crawl_min_relevance: float = Field(
+        0.3, ge=0.0, le=1.0, description="AI-relevance score (0-1) a crawled document needs to enter the corpus; "
+        "documents below it are counted as off_topic and not stored.",
+    )
+    crawl_schedule: Path = Field(
+        Path("crawl_schedule.toml"), description="Config file of `ailex schedule`: jobs with spiders and cron schedules."
+    )
+    congress_api_key: SecretStr = Field(
+        SecretStr(""), description="api.data.gov key for the congress.gov API v3 (required to crawl it live)."
+    )
+    govinfo_api_key: SecretStr = Field(
+        SecretStr("DEMO_KEY"), description="api.data.gov key for the govinfo API (DEMO_KEY is heavily rate-limited)."
+    )
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "ailex.sqlite"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def model_path(self) -> str:
+        """What to hand to SentenceTransformer(): the configured model or the built e5 folder."""
+        return self.model or str(self.model_cache / DEFAULT_MODEL_NAME)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,421 @@
+"""The document store: content-addressed blobs on disk plus SQLite (WAL) for records.
+
+Blobs are written through a temp file, fsync and rename, so a crash never leaves a
+half-written original. Every version row has a processing status, so nothing is lost
+silently: a file that cannot be read is still stored, with the reason.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from corpus.models import (
+    SCHEMA_VERSION,
+    Document,
+    DocumentMeta,
+    Passage,
+    PassageDraft,
+    ProcessingStatus,
+    Version,
+    utcnow,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    source_key TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    jurisdiction TEXT NOT NULL,
+    doc_type TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '',
+    source_url TEXT NOT NULL DEFAULT '',
+    identifiers TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    current_version INTEGER,
+    schema_version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    sha256 TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL,
+    processing_status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    pages INTEGER,
+    schema_version INTEGER NOT NULL,
+    UNIQUE (document_id, sha256)
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    seq INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    language TEXT NOT NULL,
+    locator TEXT NOT NULL DEFAULT '',
+    page_start INTEGER,
+    page_end INTEGER,
+    text_sha TEXT NOT NULL,
+    duplicate_of INTEGER,
+    active INTEGER NOT NULL DEFAULT 1,
+    schema_version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_active ON passages(active, id);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(document_id, seq);
+CREATE INDEX IF NOT EXISTS passages_sha ON passages(text_sha);
+-- lexical index over passage text; rowid = passages.id (retired passages are filtered by join)
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    text, tokenize = "unicode61 remove_diacritics 2"
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    text_sha TEXT NOT NULL,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (text_sha, model)
+);
+"""
+
+
+class StoreError(Exception):
+    pass
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def text_sha(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def document_id_for(jurisdiction: str, source_key: str) -> str:
+    """Readable and stable: the jurisdiction, then a hash of where the document comes from."""
+    slug = "".join(c if c.isalnum() else "-" for c in jurisdiction.lower()).strip("-") or "doc"
+    return f"{slug}-{hashlib.sha1(source_key.encode('utf-8')).hexdigest()[:10]}"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via temp file + fsync + rename, so readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class Store:
+    """One store per data folder. Connections are per thread (FastAPI runs sync code in threads)."""
+
+    def __init__(self, data_dir: Path | str):
+        self.data_dir = Path(data_dir)
+        self.blob_dir = self.data_dir / "blobs"
+        self.db_path = self.data_dir / "ailex.sqlite"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self.db.executescript(SCHEMA)  # DDL only, idempotent; executescript manages its own transaction
+
+    # -- connections -------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- blobs -------------------------------------------------------------
+    def blob_path(self, sha: str) -> Path:
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise StoreError(f"not a sha256: {sha!r}")
+        return self.blob_dir / sha[:2] / sha
+
+    def put_blob(self, data: bytes) -> str:
+        sha = sha256_bytes(data)
+        path = self.blob_path(sha)
+        if not path.exists():
+            atomic_write(path, data)
+        return sha
+
+    def read_blob(self, sha: str) -> bytes:
+        return self.blob_path(sha).read_bytes()
+
+    # -- documents and versions ---------------------------------------------
+    def upsert_document(self, meta: DocumentMeta) -> Document:
+        now = utcnow().isoformat()
+        doc_id = document_id_for(meta.jurisdiction, meta.source_key)
+        with self.transaction() as db:
+            db.execute(
+                """INSERT INTO documents (id, source_key, title, jurisdiction, doc_type, status, language,
+                       date, source_url, identifiers, created_at, updated_at, schema_version)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(source_key) DO UPDATE SET title=excluded.title,
+                       jurisdiction=excluded.jurisdiction, doc_type=excluded.doc_type,
+                       status=excluded.status, language=excluded.language, date=excluded.date,
+                       source_url=excluded.source_url, identifiers=excluded.identifiers,
+                       updated_at=CASE WHEN documents.title IS NOT excluded.title
+                                        OR documents.status IS NOT excluded.status
+                                        OR documents.date IS NOT excluded.date
+                                        OR documents.source_url IS NOT excluded.source_url
+                                  THEN excluded.updated_at ELSE documents.updated_at END""",
+                (doc_id, meta.source_key, meta.title, meta.jurisdiction, meta.doc_type, meta.status,
+                 meta.language, meta.date, meta.source_url, json.dumps(meta.identifiers, sort_keys=True),
+                 now, now, SCHEMA_VERSION),
+            )
+        return self.get_document(doc_id)
+
+    def add_version(
+        self, document_id: str, data: bytes, content_type: str, filename: str
+    ) -> tuple[Version, bool]:
+        """Store `data` as the document's current version. Returns (version, created).
+
+        The same bytes again are a no-op; different bytes become a new version."""
+        sha = self.put_blob(data)
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT * FROM versions WHERE document_id=? AND sha256=?", (document_id, sha)
+            ).fetchone()
+            created = row is None
+            if created:
+                cur = db.execute(
+                    """INSERT INTO versions (document_id, sha256, content_type, filename, size, fetched_at,
+                           processing_status, schema_version) VALUES (?,?,?,?,?,?,?,?)""",
+                    (document_id, sha, content_type, filename, len(data), utcnow().isoformat(),
+                     ProcessingStatus.pending.value, SCHEMA_VERSION),
+                )
+                version_id = cur.lastrowid
+            else:
+                version_id = row["id"]
+            db.execute(
+                "UPDATE documents SET current_version=?, updated_at=CASE WHEN current_version IS ? "
+                "THEN updated_at ELSE ? END WHERE id=?",
+                (version_id, version_id, utcnow().isoformat(), document_id),
+            )
+        return self.get_version(version_id), created
+
+    def get_document(self, doc_id: str) -> Document:
+        row = self.db.execute(
+            """SELECT d.*, v.processing_status AS processing_status, v.reason AS reason
+               FROM documents d LEFT JOIN versions v ON v.id = d.current_version WHERE d.id=?""",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return _document(row)
+
+    def documents(self) -> list[Document]:
+        rows = self.db.execute(
+            """SELECT d.*, v.processing_status AS processing_status, v.reason AS reason
+               FROM documents d LEFT JOIN versions v ON v.id = d.current_version ORDER BY d.id"""
+        ).fetchall()
+        return [_document(r) for r in rows]
+
+    def get_version(self, version_id: int) -> Version:
+        row = self.db.execute("SELECT * FROM versions WHERE id=?", (version_id,)).fetchone()
+        if row is None:
+            raise KeyError(version_id)
+        return Version.model_validate(dict(row))
+
+    def versions(self, document_id: str) -> list[Version]:
+        rows = self.db.execute(
+            "SELECT * FROM versions WHERE document_id=? ORDER BY id", (document_id,)
+        ).fetchall()
+        return [Version.model_validate(dict(r)) for r in rows]
+
+    def current_versions(self, statuses: Sequence[ProcessingStatus] | None = None) -> list[Version]:
+        sql = "SELECT v.* FROM versions v JOIN documents d ON d.current_version = v.id"
+        args: list = []
+        if statuses:
+            sql += f" WHERE v.processing_status IN ({','.join('?' * len(statuses))})"
+            args = [s.value for s in statuses]
+        return [Version.model_validate(dict(r)) for r in self.db.execute(sql + " ORDER BY v.id", args)]
+
+    def set_version_status(
+        self, version_id: int, status: ProcessingStatus, reason: str = "", pages: int | None = None
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE versions SET processing_status=?, reason=?, pages=COALESCE(?, pages) WHERE id=?",
+                (status.value, reason[:2000], pages, version_id),
+            )
+
+    # -- passages ----------------------------------------------------------
+    def replace_passages(self, version: Version, drafts: Iterable[PassageDraft]) -> int:
+        """Make `drafts` the document's searchable passages, retiring every older set.
+
+        One transaction: a reader sees the old passages or the new ones, never a mix."""
+        rows = [
+            (version.document_id, version.id, d.seq, d.text, d.language, d.locator, d.page_start,
+             d.page_end, text_sha(d.text), SCHEMA_VERSION)
+            for d in drafts
+        ]
+        with self.transaction() as db:
+            db.execute("UPDATE passages SET active=0 WHERE document_id=? AND active=1", (version.document_id,))
+            for row in rows:
+                cur = db.execute(
+                    """INSERT INTO passages (document_id, version_id, seq, text, language, locator, page_start,
+                           page_end, text_sha, schema_version) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                    row,
+                )
+                db.execute("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)", (cur.lastrowid, row[3]))
+        return len(rows)
+
+    def keyword_search(self, match: str, limit: int, allowed: Sequence[int] | None = None) -> list[tuple[int, float]]:
+        """BM25 over active passages for an FTS5 `match` expression (built by the caller from
+        quoted terms only, so user text never reaches FTS5 syntax). Higher score is better."""
+        sql = """SELECT f.rowid, -bm25(passages_fts) AS score FROM passages_fts f
+                 JOIN passages p ON p.id = f.rowid
+                 WHERE passages_fts MATCH ? AND p.active = 1"""
+        args: list = [match]
+        if allowed is not None:
+            sql += " AND f.rowid IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps([int(i) for i in allowed]))
+        sql += " ORDER BY bm25(passages_fts) LIMIT ?"
+        args.append(int(limit))
+        return [(r[0], float(r[1])) for r in self.db.execute(sql, args)]
+
+    def keyword_count(self, match: str, allowed: Sequence[int] | None = None) -> int:
+        sql = """SELECT COUNT(*) FROM passages_fts f JOIN passages p ON p.id = f.rowid
+                 WHERE passages_fts MATCH ? AND p.active = 1"""
+        args: list = [match]
+        if allowed is not None:
+            sql += " AND f.rowid IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps([int(i) for i in allowed]))
+        return int(self.db.execute(sql, args).fetchone()[0])
+
+    def passages(self, document_id: str | None = None, active: bool = True) -> list[Passage]:
+        sql = "SELECT * FROM passages WHERE active=?"
+        args: list = [int(active)]
+        if document_id is not None:
+            sql += " AND document_id=?"
+            args.append(document_id)
+        return [_passage(r) for r in self.db.execute(sql + " ORDER BY document_id, seq", args)]
+
+    def passages_by_ids(self, ids: Sequence[int]) -> dict[int, Passage]:
+        out: dict[int, Passage] = {}
+        ids = [int(i) for i in ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            q = f"SELECT * FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update({r["id"]: _passage(r) for r in self.db.execute(q, chunk)})
+        return out
+
+    def active_passage_ids(self) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT id FROM passages WHERE active=1 ORDER BY id")]
+
+    def passage_table(self) -> list[sqlite3.Row]:
+        """Active passages joined with their document's filter fields (for the index's filters)."""
+        return self.db.execute(
+            """SELECT p.id, p.language, p.text_sha, p.document_id, d.jurisdiction, d.doc_type, d.status, d.date
+               FROM passages p JOIN documents d ON d.id = p.document_id
+               WHERE p.active=1 ORDER BY p.id"""
+        ).fetchall()
+
+    # -- embedding cache -------------------------------------------------------
+    def cached_embeddings(self, model: str, shas: Sequence[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for start in range(0, len(shas), 500):
+            chunk = list(shas[start : start + 500])
+            q = f"SELECT text_sha, vector FROM embeddings WHERE model=? AND text_sha IN ({','.join('?' * len(chunk))})"
+            out.update({r[0]: r[1] for r in self.db.execute(q, [model, *chunk])})
+        return out
+
+    def cache_embeddings(self, model: str, items: Iterable[tuple[str, bytes]]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO embeddings (text_sha, model, vector) VALUES (?,?,?)",
+                [(sha, model, vec) for sha, vec in items],
+            )
+
+    # -- reporting -----------------------------------------------------------
+    def document_stats(self) -> list[dict]:
+        """Per document: status, pages, passages, words and passage languages."""
+        langs: dict[str, dict[str, int]] = {}
+        for r in self.db.execute(
+            "SELECT document_id, language, COUNT(*) FROM passages WHERE active=1 GROUP BY 1, 2 ORDER BY 3 DESC"
+        ):
+            langs.setdefault(r[0], {})[r[1]] = r[2]
+        rows = self.db.execute(
+            """SELECT d.id, d.title, COALESCE(v.processing_status, 'no_version') AS status, v.pages,
+                      COUNT(p.id) AS passages,
+                      COALESCE(SUM(LENGTH(p.text) - LENGTH(REPLACE(p.text, ' ', '')) + 1), 0) AS words
+               FROM documents d LEFT JOIN versions v ON v.id = d.current_version
+               LEFT JOIN passages p ON p.document_id = d.id AND p.active = 1
+               GROUP BY d.id ORDER BY d.id"""
+        )
+        return [dict(r) | {"languages": langs.get(r["id"], {})} for r in rows]
+
+    def counts(self) -> dict:
+        db = self.db
+        by = lambda sql: {r[0]: r[1] for r in db.execute(sql)}  # noqa: E731
+        return {
+            "documents": db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
+            "passages": db.execute("SELECT COUNT(*) FROM passages WHERE active=1").fetchone()[0],
+            "by_status": by(
+                """SELECT COALESCE(v.processing_status, 'no_version'), COUNT(*) FROM documents d
+                   LEFT JOIN versions v ON v.id = d.current_version GROUP BY 1 ORDER BY 1"""
+            ),
+            "by_jurisdiction": by("SELECT jurisdiction, COUNT(*) FROM documents GROUP BY 1 ORDER BY 1"),
+            "by_language": by(
+                "SELECT language, COUNT(*) FROM passages WHERE active=1 GROUP BY 1 ORDER BY 2 DESC"
+            ),
+        }
+
+
+def _document(row: sqlite3.Row) -> Document:
+    d = dict(row)
+    d["identifiers"] = json.loads(d.get("identifiers") or "{}")
+    d["processing_status"] = d.get("processing_status") or ProcessingStatus.pending.value
+    d["reason"] = d.get("reason") or ""
+    return Document.model_validate(d)
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    d = dict(row)
+    d.pop("active", None)
+    return Passage.model_validate(d)
+

@@ -1,0 +1,1 @@
+"""Scrapy spiders for parliamentary sources. Imports `corpus` only (never pipeline/index/search_api)."""

@@ -1,0 +1,125 @@
+"""`ailex index`: embed the passages the current snapshot lacks and publish a new snapshot.
+
+Incremental by default: passages already indexed stay, retired ones are removed, new ones
+are embedded (or taken from the embedding cache, keyed by text hash and model, so unchanged
+text is never embedded twice). `rebuild=True` starts from an empty index."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from corpus.settings import Settings
+from corpus.store import Store
+from index import snapshots
+from index.faiss_index import FaissIndex
+from index.manifest import Manifest, library_versions
+from index.metadata import PassageColumns
+from pipeline.encoders import Encoder, load_encoder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexReport:
+    folder: Path | None
+    count: int
+    added: int
+    removed: int
+    embedded: int
+    seconds: float
+    up_to_date: bool = False
+
+
+def _load_previous(settings: Settings, encoder: Encoder) -> FaissIndex | None:
+    folder = snapshots.current(settings.index_dir)
+    if folder is None:
+        return None
+    try:
+        manifest = Manifest.read(folder)
+    except (OSError, ValueError) as exc:
+        log.warning("previous index unreadable (%s): rebuilding", exc)
+        return None
+    if manifest.model != encoder.name or manifest.dim != encoder.dim:
+        log.info("model changed (%s → %s): rebuilding the index", manifest.model, encoder.name)
+        return None
+    return FaissIndex.load(folder)
+
+
+def embed_passages(
+    store: Store, encoder: Encoder, ids: list[int], batch: int, progress: Callable[[int], None] | None = None
+) -> tuple[np.ndarray, int]:
+    """Vectors for passage `ids` (cached ones from the store); returns (vectors, newly embedded)."""
+    passages = store.passages_by_ids(ids)
+    shas = [passages[i].text_sha for i in ids]
+    cached = store.cached_embeddings(encoder.name, sorted(set(shas)))
+    todo: dict[str, str] = {}
+    for i, sha in zip(ids, shas):
+        if sha not in cached and sha not in todo:
+            todo[sha] = passages[i].text
+    if progress and len(cached):
+        progress(sum(1 for s in shas if s in cached))
+    # longest first in batches keeps padding (and so wasted compute) low
+    order = sorted(todo, key=lambda s: len(todo[s]), reverse=True)
+    for start in range(0, len(order), batch * 4):
+        chunk = order[start : start + batch * 4]
+        vecs = encoder.encode_passages([todo[s] for s in chunk])
+        fresh = {s: v.astype(np.float32).tobytes() for s, v in zip(chunk, vecs)}
+        store.cache_embeddings(encoder.name, fresh.items())
+        cached.update(fresh)
+        if progress:
+            progress(sum(1 for s in shas if s in fresh))
+    vectors = np.stack([np.frombuffer(cached[s], np.float32) for s in shas]) if ids else np.zeros((0, encoder.dim), np.float32)
+    return vectors, len(todo)
+
+
+def update_index(
+    settings: Settings,
+    store: Store,
+    encoder: Encoder | None = None,
+    rebuild: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> IndexReport:
+    """Bring the index up to date with the store's active passages and publish it atomically."""
+    started = time.monotonic()
+    encoder = encoder or load_encoder(settings)
+    rows = store.passage_table()
+    wanted = np.array([r["id"] for r in rows], np.int64)
+    index = None if rebuild else _load_previous(settings, encoder)
+    index = index or FaissIndex(encoder.dim)
+    have = index.ids()
+    stale = np.setdiff1d(have, wanted)
+    missing = np.setdiff1d(wanted, have)
+    if not rebuild and snapshots.current(settings.index_dir) and not len(stale) and not len(missing):
+        return IndexReport(snapshots.current(settings.index_dir), len(index), 0, 0, 0,
+                           time.monotonic() - started, up_to_date=True)
+
+    removed = index.remove(stale)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(missing))
+
+    vectors, embedded = embed_passages(store, encoder, [int(i) for i in missing], settings.batch_size, tick)
+    index.add(missing, vectors)
+
+    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    tmp = snapshots.new_folder(settings.index_dir, build_id)
+    index.save(tmp)
+    PassageColumns.from_rows(rows).save(tmp)
+    Manifest(
+        build_id=build_id, index_kind=index.kind, model=encoder.name, dim=encoder.dim, count=len(index),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=round(time.monotonic() - started, 3), added=len(missing), removed=removed,
+        versions=library_versions(),
+    ).write(tmp)
+    folder = snapshots.publish(settings.index_dir, tmp, build_id)
+    return IndexReport(folder, len(index), len(missing), removed, embedded, time.monotonic() - started)

@@ -1,0 +1,107 @@
+"""`ailex eval`: cross-lingual retrieval quality on a JSONL of (query, target_text) items.
+
+A hit is a returned passage in `target_lang` that holds at least 60 % of the target text's
+lowercased word 4-grams (so passage boundaries and whitespace do not decide the score)."""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.metadata import Filters
+from index.search import Mode, Searcher
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+NGRAM = 4
+HOLD_FRACTION = 0.6
+
+
+def ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    n = min(n, len(words)) or 1
+    return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def holds(passage: str, target: str) -> bool:
+    want = ngrams(target)
+    if not want:
+        return False
+    n = len(next(iter(want)))
+    return len(want & ngrams(passage, n)) >= HOLD_FRACTION * len(want)
+
+
+@dataclass
+class PairStats:
+    n: int = 0
+    r1: int = 0
+    r10: int = 0
+    rr: float = 0.0
+    ms: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        ms = sorted(self.ms) or [0.0]
+        return {
+            "items": self.n,
+            "recall@1": round(self.r1 / max(self.n, 1), 4),
+            "recall@10": round(self.r10 / max(self.n, 1), 4),
+            "mrr": round(self.rr / max(self.n, 1), 4),
+            "latency_ms_p50": round(statistics.median(ms), 2),
+            "latency_ms_p95": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 2),
+        }
+
+
+def load_items(path: Path) -> list[dict]:
+    items = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{lineno}: not JSON ({exc.msg})") from exc
+            missing = [k for k in ("query", "target_lang", "target_text") if k not in item]
+            if missing:
+                raise ValueError(f"{path}:{lineno}: missing {', '.join(missing)}")
+            items.append(item)
+    return items
+
+
+def evaluate(
+    searcher: Searcher,
+    items: list[dict],
+    k: int = 10,
+    mode: Mode = "semantic",
+    language_filter: bool = True,
+    on_item: Callable[[], None] | None = None,
+) -> dict:
+    pairs: dict[str, PairStats] = {}
+    overall = PairStats()
+    for item in items:
+        filters = Filters(language=[item["target_lang"]]) if language_filter else Filters()
+        result = searcher.search(item["query"], k=k, filters=filters, mode=mode)
+        rank = next(
+            (h.rank for h in result.hits if h.passage.language.startswith(item["target_lang"])
+             and holds(h.passage.text, item["target_text"])),
+            None,
+        )
+        key = f"{item.get('query_lang', '?')}→{item['target_lang']}"
+        for stats in (pairs.setdefault(key, PairStats()), overall):
+            stats.n += 1
+            stats.ms.append(result.took_ms)
+            if rank is not None:
+                stats.r1 += rank == 1
+                stats.r10 += rank <= 10
+                stats.rr += 1.0 / rank
+        if on_item:
+            on_item()
+    return {
+        "mode": mode,
+        "language_filter": language_filter,
+        "k": k,
+        "overall": overall.as_dict(),
+        "pairs": {key: s.as_dict() for key, s in sorted(pairs.items())},
+    }

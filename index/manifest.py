@@ -1,0 +1,50 @@
+"""The manifest stored beside every index snapshot: what built it and from what."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from corpus.models import SCHEMA_VERSION
+
+FILENAME = "manifest.json"
+
+
+class Manifest(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    build_id: str
+    index_kind: str
+    model: str
+    dim: int
+    count: int
+    built_at: str
+    build_seconds: float
+    added: int
+    removed: int
+    versions: dict[str, str]
+
+    def write(self, folder: Path) -> None:
+        (Path(folder) / FILENAME).write_text(self.model_dump_json(indent=2))
+
+    @classmethod
+    def read(cls, folder: Path) -> "Manifest":
+        data = json.loads((Path(folder) / FILENAME).read_text())
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(
+                f"index in {folder} has schema version {data.get('schema_version')}, this ailex reads "
+                f"{SCHEMA_VERSION}: run `ailex index --rebuild`"
+            )
+        return cls.model_validate(data)
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("ailex", "faiss-cpu", "sentence-transformers", "torch", "numpy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out

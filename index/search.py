@@ -1,0 +1,196 @@
+"""Query-time search over one index snapshot: filters first, then dense or lexical ranking.
+
+`Searcher` is the heavy object the API loads once (model + index) and the CLI uses directly.
+It follows the CURRENT pointer, so a rebuild published while it serves is picked up on the
+next request and the old snapshot answers until then."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from corpus.models import Document, Passage
+from corpus.settings import Settings
+from corpus.store import Store
+from index import snapshots
+from index.faiss_index import FaissIndex
+from index.manifest import Manifest
+from index.metadata import Filters, PassageColumns
+from pipeline.encoders import Encoder
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["semantic", "keyword", "hybrid"]
+RRF_K = 60  # the constant from Cormack et al.; damps the weight of top ranks
+FACET_DEPTH = 100  # facets count the best hits this deep, not the whole corpus
+QUERY_CACHE = 512
+
+
+class IndexMissing(Exception):
+    pass
+
+
+@dataclass
+class Hit:
+    rank: int
+    score: float
+    passage: Passage
+    document: Document
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: str
+    took_ms: float
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class Snapshot:
+    folder: Path
+    manifest: Manifest
+    index: FaissIndex
+    columns: PassageColumns
+
+
+def load_snapshot(index_dir: Path) -> Snapshot:
+    folder = snapshots.current(index_dir)
+    if folder is None:
+        raise IndexMissing(f"no index in {index_dir}: run `ailex index` first")
+    return Snapshot(folder, Manifest.read(folder), FaissIndex.load(folder), PassageColumns.load(folder))
+
+
+_TOKEN = re.compile(r'"([^"]+)"|(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_expression(query: str) -> str | None:
+    """User text → an FTS5 expression made only of quoted terms: quoted phrases are required,
+    other words are alternatives. No user character can reach FTS5 operators."""
+    phrases, words = [], []
+    for phrase, word in _TOKEN.findall(query):
+        if phrase:
+            toks = _WORD.findall(phrase)
+            if toks:
+                phrases.append('"' + " ".join(toks) + '"')
+        else:
+            words.extend(_WORD.findall(word))
+    terms = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+    if phrases and terms:
+        return " AND ".join(phrases) + f" AND ({terms})"
+    return " AND ".join(phrases) or terms or None
+
+
+class Searcher:
+    def __init__(self, settings: Settings, store: Store, encoder: Encoder):
+        self.settings = settings
+        self.store = store
+        self.encoder = encoder
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._pointer_mtime = 0.0
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.refresh()
+        if self._snapshot is None:
+            raise IndexMissing(f"no index in {settings.index_dir}: run `ailex index` first")
+
+    # -- snapshot ----------------------------------------------------------------
+    def refresh(self) -> bool:
+        """Load a newer snapshot if one was published. Returns True when it switched."""
+        pointer = self.settings.index_dir / snapshots.POINTER
+        try:
+            mtime = pointer.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        if self._snapshot is not None and mtime == self._pointer_mtime:
+            return False
+        with self._lock:
+            snap = load_snapshot(self.settings.index_dir)
+            if snap.manifest.dim != self.encoder.dim:
+                raise IndexMissing(
+                    f"index built with {snap.manifest.model} (dim {snap.manifest.dim}) but the encoder is "
+                    f"{self.encoder.name} (dim {self.encoder.dim}): run `ailex index --rebuild`"
+                )
+            self._snapshot, self._pointer_mtime = snap, mtime
+        log.info("serving index %s (%d passages)", snap.manifest.build_id, snap.manifest.count)
+        return True
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            self.refresh()
+        if self._snapshot is None:
+            raise IndexMissing(f"no index in {self.settings.index_dir}: run `ailex index` first")
+        return self._snapshot
+
+    # -- ranking -----------------------------------------------------------------
+    def query_vector(self, query: str) -> np.ndarray:
+        vec = self._qcache.get(query)
+        if vec is None:
+            vec = self.encoder.encode_queries([query])[0]
+            self._qcache[query] = vec
+            if len(self._qcache) > QUERY_CACHE:
+                self._qcache.popitem(last=False)
+        else:
+            self._qcache.move_to_end(query)
+        return vec
+
+    def _dense(self, query: str, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        snap = self.snapshot
+        scores, ids = snap.index.search(self.query_vector(query)[None, :], depth, allowed)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def _lexical(self, query: str, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        expr = fts_expression(query)
+        if expr is None:
+            return []
+        return self.store.keyword_search(expr, depth, None if allowed is None else allowed.tolist())
+
+    def rank(self, query: str, depth: int, filters: Filters, mode: Mode) -> tuple[list[tuple[int, float]], int]:
+        """Ranked (passage id, score) pairs and the number of passages that qualified."""
+        snap = self.snapshot
+        allowed = snap.columns.allowed_ids(filters)
+        pool = len(snap.columns) if allowed is None else len(allowed)
+        if mode == "semantic":
+            return self._dense(query, depth, allowed), pool
+        lexical = self._lexical(query, depth, allowed)
+        if mode == "keyword":
+            expr = fts_expression(query)
+            total = self.store.keyword_count(expr, None if allowed is None else allowed.tolist()) if expr else 0
+            return lexical, total
+        dense = self._dense(query, depth, allowed)
+        fused: dict[int, float] = {}
+        for ranking in (dense, lexical):
+            for r, (pid, _) in enumerate(ranking):
+                fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + r + 1)
+        return sorted(fused.items(), key=lambda x: -x[1])[:depth], pool
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "semantic") -> SearchResult:
+        started = time.perf_counter()
+        self.refresh()
+        filters = filters or Filters()
+        ranked, total = self.rank(query, max(k, FACET_DEPTH), filters, mode)
+        facets = self.snapshot.columns.facets(np.array([pid for pid, _ in ranked], np.int64))
+        top = ranked[:k]
+        passages = self.store.passages_by_ids([pid for pid, _ in top])
+        docs: dict[str, Document] = {}
+        hits = []
+        for pid, score in top:
+            p = passages.get(pid)
+            if p is None:  # retired after this snapshot was built
+                continue
+            if p.document_id not in docs:
+                docs[p.document_id] = self.store.get_document(p.document_id)
+            hits.append(Hit(len(hits) + 1, score, p, docs[p.document_id]))
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(query, mode, round(took, 2), total, hits, facets)

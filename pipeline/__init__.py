@@ -1,0 +1,1 @@
+"""Processing stages: extract text, detect language, cut passages, embed. Imports `corpus` only."""

@@ -1,0 +1,110 @@
+"""HTML: the main content's block elements in document order, headings marked from the markup.
+
+Navigation, banners, footers, scripts and cookie notices are removed first. EUR-Lex Official
+Journal classes (oj-ti-art, oj-sti-art, oj-ti-section-*, oj-doc-ti) mark headings and titles.
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from pipeline.extract import Block, Extraction
+
+_DROP_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "button", "select", "iframe", "head"}
+_DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary"}
+_DROP_HINT = re.compile(r"cookie|breadcrumb|skip-?link|share|social|menu|navbar|sidebar|site-header|site-footer|print-only", re.I)
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "td", "th", "tr", "table", "tbody",
+    "thead", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "figcaption", "figure", "br", "hr", "body",
+}
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_HEADING_CLASS = re.compile(r"\boj-(ti-art|sti-art|ti-section-\d|doc-ti|ti-grseq-\d)\b|\btitle-article-norm\b|\bstitle-article-norm\b")
+_MAIN_IDS = ("docHtml", "document1", "TexteOnly", "textTabContent", "main-content", "content")
+
+
+def parse(data: bytes, charset: str | None = None):
+    parser = lxml_html.HTMLParser(encoding=charset, remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        root = lxml_html.fromstring(data, parser=parser)
+    except (LookupError, ValueError):
+        root = lxml_html.fromstring(data, parser=lxml_html.HTMLParser(remove_comments=True, no_network=True))
+    return root
+
+
+def extract_html(data: bytes, charset: str | None = None) -> Extraction:
+    root = parse(data, charset)
+    main = _main(root)
+    _strip_chrome(main)
+    blocks = list(_walk_blocks(main))
+    return Extraction(blocks=blocks, method="html")
+
+
+def _main(root):
+    for candidate in root.xpath("//main | //*[@role='main']"):
+        if len(candidate.text_content().split()) > 50:
+            return candidate
+    for id_ in _MAIN_IDS:
+        found = root.xpath(f"//*[@id='{id_}']")
+        if found and len(found[0].text_content().split()) > 50:
+            return found[0]
+    articles = root.xpath("//article")
+    if articles:
+        best = max(articles, key=lambda e: len(e.text_content()))
+        if len(best.text_content().split()) > 200:
+            return best
+    body = root.find("body")
+    return body if body is not None else root
+
+
+def _strip_chrome(root) -> None:
+    doomed = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            doomed.append(el)
+            continue
+        if el.tag in _DROP_TAGS or el.get("role") in _DROP_ROLES or el.get("aria-hidden") == "true":
+            doomed.append(el)
+            continue
+        hint = f"{el.get('class', '')} {el.get('id', '')}"
+        if el.tag not in ("body", "main", "article") and _DROP_HINT.search(hint) and len(el.text_content().split()) < 400:
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def _walk_blocks(root):
+    """Emit one Block per run of inline text between block-level boundaries."""
+    buf: list[str] = []
+    state = {"heading": False}
+
+    def flush():
+        text = re.sub(r"\s+", " ", "".join(buf)).strip()
+        buf.clear()
+        if text:
+            yield Block(text=text, heading=state["heading"])
+        state["heading"] = False
+
+    def visit(el):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        is_block = tag in _BLOCK_TAGS
+        is_heading = tag in _HEADING_TAGS or bool(_HEADING_CLASS.search(el.get("class", "") or ""))
+        if is_block:
+            yield from flush()
+        if is_heading:
+            state["heading"] = True
+        if el.text:
+            buf.append(el.text)
+        for child in el:
+            yield from visit(child)
+            if child.tail:
+                buf.append(child.tail)
+        if tag in ("td", "th") and buf:
+            buf.append(" ")
+        if is_block or is_heading:
+            yield from flush()
+
+    yield from visit(root)
+    yield from flush()

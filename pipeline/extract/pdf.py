@@ -1,0 +1,261 @@
+"""PDF text layer with pypdf: lines rebuilt from positioned fragments, then cleaned.
+
+Layout work done here: running headers/footers and page numbers (lines repeated at the
+top or bottom of many pages), margin line numbers (bill prints), words hyphenated at line
+ends, columns (a jump back up the page starts a new column, kept as its own block run), and
+side-by-side bilingual columns (each column's language is detected and put on its blocks).
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from corpus.models import ProcessingStatus
+from pipeline.extract import Block, Extraction, ExtractionError
+
+log = logging.getLogger(__name__)
+
+# pypdf reports recoverable font and xref oddities on its logger; they are not our failures.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+_LINE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+|p\.\s*)?\d{1,4}(?:\s*(?:/|of|de|von)\s*\d{1,4})?(?:\s*[-–—])?\s*$", re.I)
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# Lines that start a new block even without a vertical gap: headings and enumerations.
+_BLOCK_START = re.compile(
+    r"^(?:(?:Article|Artikel|Artículo|Articolo|Artigo|Art\.|SECTION|Section|SEC\.|Sec\.|CHAPTER|CHAPITRE|KAPITEL|CAPÍTULO|ANNEX|ANNEXE|ANHANG)\s+\S+"
+    r"|\(\s*[0-9a-zA-Z]{1,5}\s*\)\s|[0-9]{1,3}\.\s|[IVXLC]+\s[–-]\s|§\s*\d|제\s*\d+\s*[조장절]|第[一二三四五六七八九十百零〇\d]+[条條章节節])"
+)
+
+
+@dataclass
+class Line:
+    x: float
+    y: float
+    size: float
+    text: str = ""
+    segment: int = 0
+
+
+@dataclass
+class Page:
+    number: int
+    lines: list[Line] = field(default_factory=list)
+    edge_ys: set[int] | None = None
+
+
+def extract_pdf(data: bytes, declared_language: str = "") -> Extraction:
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+    except (PdfReadError, ValueError, OSError) as exc:
+        raise ExtractionError(ProcessingStatus.failed, f"unreadable PDF: {exc}") from exc
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except Exception as exc:  # missing crypto backend or broken security handler
+            raise ExtractionError(ProcessingStatus.encrypted, f"encrypted PDF could not be opened: {exc}") from exc
+        if not opened:
+            raise ExtractionError(ProcessingStatus.encrypted, "encrypted PDF needs a password")
+    try:
+        count = len(reader.pages)
+    except Exception as exc:
+        raise ExtractionError(ProcessingStatus.failed, f"unreadable PDF page tree: {exc}") from exc
+    pages = []
+    errors = []
+    for index in range(count):
+        try:
+            pages.append(_read_page(reader.pages[index], index + 1))
+        except Exception as exc:  # one broken page should not lose the others
+            errors.append(f"page {index + 1}: {type(exc).__name__}: {exc}")
+            pages.append(Page(index + 1))
+    if errors and all(not p.lines for p in pages):
+        raise ExtractionError(ProcessingStatus.failed, "; ".join(errors[:3]))
+    if sum(len(ln.text) for p in pages for ln in p.lines) < 20 * max(1, count) * 0.1 and count:
+        from pipeline.extract.ocr import ocr_pdf
+
+        return ocr_pdf(data, count, declared_language)
+    _drop_running_lines(pages)
+    blocks = []
+    for page in pages:
+        blocks.extend(_page_blocks(page))
+    _tag_bilingual_columns(blocks)
+    return Extraction(blocks=blocks, pages=count, method="pdf")
+
+
+def _read_page(page, number: int) -> Page:
+    fragments: list[tuple[float, float, float, str]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if not text:
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
+        fragments.append((x, y, (font_size or 1.0) * scale, text))
+
+    page.extract_text(visitor_text=visit)
+    return Page(number, _lines(fragments))
+
+
+def _lines(fragments: list[tuple[float, float, float, str]]) -> list[Line]:
+    """Fragments come in content-stream order; a new line starts on a newline or a change of baseline."""
+    lines: list[Line] = []
+    current: Line | None = None
+    newline = True
+    for x, y, size, text in fragments:
+        size = size if 2 <= size <= 72 else 10.0
+        pieces = text.split("\n")
+        for k, piece in enumerate(pieces):
+            if k > 0:
+                newline = True
+            if not piece.strip():
+                if current is not None and piece and not current.text.endswith(" "):
+                    current.text += " "
+                continue
+            same_line = current is not None and abs(y - current.y) < 0.5 * max(size, current.size)
+            if current is None or (newline and not same_line) or not same_line:
+                current = Line(x=x, y=y, size=size, text=piece)
+                lines.append(current)
+            else:
+                current.text = _glue(current.text, piece)
+            newline = False
+        if text.endswith("\n"):
+            newline = True
+    for line in lines:
+        line.text = re.sub(r"\s+", " ", line.text).strip()
+    return [ln for ln in lines if ln.text]
+
+
+def _glue(left: str, right: str) -> str:
+    if left.endswith(" ") or right.startswith(" "):
+        return left + right
+    if _CJK_CHAR.match(right[:1]) or _CJK_CHAR.match(left[-1:]):
+        return left + right
+    return left + right
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+
+
+def _drop_running_lines(pages: list[Page]) -> None:
+    """Headers, footers and page numbers: lines near the page edge that recur on many pages."""
+    if len(pages) < 3:
+        for page in pages:
+            page.lines = [ln for i, ln in enumerate(page.lines) if not (_edge(page, i) and _PAGE_NUMBER.match(ln.text))]
+        return
+    seen: Counter[str] = Counter()
+    for page in pages:
+        seen.update({_normal(ln.text) for i, ln in enumerate(page.lines) if _edge(page, i)})
+    threshold = max(3, 0.25 * len(pages))
+    running = {key for key, n in seen.items() if n >= threshold}
+    for page in pages:
+        kept = []
+        numbers = _margin_numbers(page.lines)
+        for i, ln in enumerate(page.lines):
+            if id(ln) in numbers:
+                continue
+            if _edge(page, i) and (_normal(ln.text) in running or _PAGE_NUMBER.match(ln.text)):
+                continue
+            kept.append(ln)
+        page.lines = kept
+
+
+def _edge(page: Page, index: int) -> bool:
+    """Within the three top-most or bottom-most lines of the page (by position, not stream order)."""
+    if page.edge_ys is None:
+        ys = sorted({round(ln.y) for ln in page.lines})
+        page.edge_ys = set(ys[:3]) | set(ys[-3:])
+    return round(page.lines[index].y) in page.edge_ys
+
+
+def _margin_numbers(lines: list[Line]) -> set[int]:
+    """Bill prints number their lines in the margin: bare numbers stacked at one x position."""
+    by_x: dict[int, list[Line]] = {}
+    for ln in lines:
+        if _LINE_NUMBER.match(ln.text):
+            by_x.setdefault(round(ln.x / 4), []).append(ln)
+    out: set[int] = set()
+    for group in by_x.values():
+        if len(group) >= 4:
+            out.update(id(ln) for ln in group)
+    return out
+
+
+def _page_blocks(page: Page) -> list[Block]:
+    lines = page.lines
+    if not lines:
+        return []
+    gaps = [a.y - b.y for a, b in zip(lines, lines[1:]) if 0 < a.y - b.y < 3 * max(a.size, 1)]
+    step = statistics.median(gaps) if gaps else 12.0
+    blocks: list[Block] = []
+    buf: list[Line] = []
+    segment = 0
+
+    def flush():
+        if buf:
+            blocks.append(Block(text=_join_lines([ln.text for ln in buf]), page=page.number, heading=False, locator=None))
+            blocks[-1].column = buf[0].segment
+            buf.clear()
+
+    prev: Line | None = None
+    for ln in lines:
+        if prev is not None:
+            gap = prev.y - ln.y
+            if gap < -step or abs(ln.x - prev.x) > 150 and gap <= 0:
+                segment += 1  # jumped back up the page: a new column or region
+                flush()
+            elif gap > step * 1.45 or _BLOCK_START.match(ln.text) or abs(ln.size - prev.size) > 1.5:
+                flush()
+        ln.segment = segment
+        buf.append(ln)
+        prev = ln
+    flush()
+    return blocks
+
+
+def _join_lines(lines: list[str]) -> str:
+    out = ""
+    for line in lines:
+        if not out:
+            out = line
+        elif re.search(r"[^\W\d_]-$", out) and re.match(r"^[a-zà-ÿß]", line):
+            out = out[:-1] + line  # re-join a word hyphenated at the line end
+        elif _CJK_CHAR.match(out[-1:]) and _CJK_CHAR.match(line[:1]):
+            out += line
+        else:
+            out += " " + line
+    return out
+
+
+def _tag_bilingual_columns(blocks: list[Block]) -> None:
+    """Side-by-side translations: when a page's columns read as different languages, say so on each block."""
+    from pipeline.language import detect
+
+    by_column: dict[tuple[int | None, int], list[Block]] = {}
+    for block in blocks:
+        by_column.setdefault((block.page, block.column), []).append(block)
+    columns_by_page: dict[int | None, list[list[Block]]] = {}
+    for (page, _), column_blocks in by_column.items():
+        if len(" ".join(b.text for b in column_blocks).split()) >= 40:
+            columns_by_page.setdefault(page, []).append(column_blocks)
+    pages: dict[int | None, list[tuple[str, list[Block]]]] = {}
+    for page, columns in columns_by_page.items():
+        if len(columns) < 2:
+            continue  # one column of text: nothing to tell apart
+        # A few hundred characters settle the language; the rest only costs time.
+        pages[page] = [(detect(" ".join(b.text for b in col)[:600]), col) for col in columns]
+    bilingual = [p for p, cols in pages.items() if len({lang for lang, _ in cols}) >= 2]
+    if len(bilingual) < max(2, 0.2 * len(columns_by_page)):
+        return
+    for page in bilingual:
+        for lang, column_blocks in pages[page]:
+            for block in column_blocks:
+                block.language = lang

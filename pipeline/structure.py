@@ -1,0 +1,340 @@
+"""Find the units officers cite (recitals, chapters, articles, paragraphs, annexes) in blocks.
+
+Headings are recognised by the numbering conventions of each drafting tradition, not by
+layout, so the same rules serve text, PDF and markup extractions. A unit's `path` is its
+citable locator, e.g. ["Chapter II", "Article 5 — Prohibited AI practices"].
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.extract import Block
+
+SEP = " › "
+
+# Levels: a heading truncates the current path to the levels above it.
+PART, CHAPTER, GROUP, ARTICLE, SUBARTICLE = 0, 1, 2, 3, 4
+
+_CJK_NUM = "一二三四五六七八九十百千零〇两"
+_ROMAN = r"[IVXLC]+"
+
+_ARTICLE_WORDS = r"Article|ARTICLE|Artikel|ARTIKEL|Artículo|ARTÍCULO|Articolo|ARTICOLO|Artigo|ARTIGO|Artykuł|Άρθρο"
+_ARTICLE = re.compile(
+    rf"^(?P<word>{_ARTICLE_WORDS})\s+(?P<num>\d+[a-z]?|premier|primo)(?P<suf>\s*(?:\.o|\.º|º|°|er)(?=\s|$))?(?P<rest>.*)$",
+    re.S,
+)
+_ART_ABBR = re.compile(r"^(?P<word>Art\.)\s*(?P<num>\d+)(?P<suf>\s*[º°o])?\s*\.?(?=\s|$)(?P<rest>.*)$", re.S)
+_US_SECTION = re.compile(r"^(?P<word>SECTION|Section|SEC\.|Sec\.)\s*(?P<num>\d+[A-Za-z]?)\s*\.(?P<rest>(?:\s.*)?)$", re.S)
+_EU_GROUP = re.compile(
+    r"^(?P<word>SECTION|SECTIE|AFDELING|ABSCHNITT|Abschnitt|SECCIÓN|SEZIONE|SECÇÃO|Seção|Secção|TITLE|TITRE|TITEL|TÍTULO|TITOLO)\s+(?P<num>\d+|[IVXLC]+)$"
+)
+_CHAPTER = re.compile(
+    rf"^(?P<word>CHAPTER|Chapter|CHAPITRE|Chapitre|KAPITEL|Kapitel|CAPÍTULO|Capítulo|CAPO|Capo|HOOFDSTUK|Hoofdstuk)\s+(?P<num>{_ROMAN}|\d+)\b\.?(?P<rest>.*)$",
+    re.S,
+)
+_PART = re.compile(rf"^(?P<word>PART|Part|PARTIE|Partie|TEIL|Teil|PARTE|Parte|DEEL)\s+(?P<num>{_ROMAN}|\d+)\b\.?(?P<rest>.*)$", re.S)
+_ANNEX = re.compile(
+    rf"^(?P<word>ANNEX|Annex|ANNEXE|Annexe|ANHANG|Anhang|ANEXO|Anexo|ALLEGATO|Allegato|BIJLAGE|Bijlage)(?:\s+(?P<num>{_ROMAN}|\d+|[A-Z]))?(?P<rest>\s*)$"
+)
+_KO_ARTICLE = re.compile(r"^제\s*(?P<num>\d+)\s*조(?:의\s*(?P<sub>\d+))?\s*(?:\((?P<title>[^)]{1,40})\))?(?P<rest>.*)$", re.S)
+_KO_CHAPTER = re.compile(r"^제\s*(?P<num>\d+)\s*(?P<kind>장|절|편)\s*(?P<rest>.*)$", re.S)
+_ZH_ARTICLE = re.compile(rf"^第\s*(?P<num>[{_CJK_NUM}\d]+)\s*(?P<kind>条|條)\s*(?P<rest>.*)$", re.S)
+_ZH_CHAPTER = re.compile(rf"^第\s*(?P<num>[{_CJK_NUM}\d]+)\s*(?P<kind>章|节|節|编|編)\s*(?P<rest>.*)$", re.S)
+# Codified statute sections inside a bill section: Colorado "6-1-1701.", California "22757.11."
+_STATUTE = re.compile(r"^(?P<num>\d{1,2}-\d{1,2}-\d{3,4}(?:\.\d+)?|\d{4,5}(?:\.\d+)?)\.\s+(?P<rest>\S.*)$", re.S)
+
+_WHEREAS = re.compile(
+    r"^(Whereas|considérant ce qui suit|in Erwägung nachstehender Gründe|Considerando lo siguiente|"
+    r"considerando quanto segue|Considerando o seguinte|Overwegende hetgeen volgt)\s*:\s*$",
+    re.I,
+)
+_ADOPTED = re.compile(r"(HAVE ADOPTED|ONT ADOPTÉ|HABEN FOLGENDE VERORDNUNG|HAN ADOPTADO|HANNO ADOTTATO|ADOTARAM|HEBBEN DE VOLGENDE)")
+_RECITAL = re.compile(r"^\((?P<num>\d{1,3})\)(?P<rest>(?:\s.*)?)$", re.S)
+
+# Paragraph numbering inside an article: EU "1.   Text", "(1) Text", "§ 1º Text", "Parágrafo único."
+_PARAGRAPH = re.compile(r"^(?:(?P<n1>\d{1,3})\.(?=\s)|\((?P<n2>\d{1,3}[a-z]?)\)(?=\s|$)|§\s*(?P<n3>\d+)\s*[º°o]?|(?P<u>Parágrafo único))")
+_SUBSECTION = re.compile(r"^(?P<num>\d{1,2}\.\d{1,2})\.\s+(?=[A-Z(])")
+# A block that is only an enumerator ("(a)", "(12)", "1.") belongs to the block after it.
+ENUMERATOR_ONLY = re.compile(r"^(\(\s*[0-9a-zA-Z]{1,6}\s*\)|[0-9]{1,3}\.|[a-z]\)|[ivx]+\)|—|–|-|•)$")
+
+
+@dataclass
+class Heading:
+    level: int
+    label: str  # "Article 5", "Art. 3º", "제5조", "Chapter II", "Recital (12)"
+    title: str | None = None
+    rest: str = ""  # body text printed on the heading line ("Art. 1º Esta Lei …")
+    number: int | None = None
+    kind: str = "article"
+
+
+@dataclass
+class Unit:
+    """Consecutive blocks under one citable unit; `paragraphs[i]` is the paragraph label of block i."""
+
+    kind: str  # "article", "recital", "annex", "section", "preamble", "text"
+    path: list[str]
+    label: str
+    title: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+    paragraphs: list[str | None] = field(default_factory=list)
+
+    @property
+    def locator(self) -> str:
+        return SEP.join(self.path)
+
+
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def chinese_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch in _ZH_DIGITS:
+            current = _ZH_DIGITS[ch]
+        elif ch in "十百千":
+            unit = {"十": 10, "百": 100, "千": 1000}[ch]
+            total += (current or 1) * unit
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def _roman(text: str) -> int | None:
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    if not text or any(c not in values for c in text):
+        return None
+    total = 0
+    for a, b in zip(text, text[1:] + " "):
+        v = values[a]
+        total += -v if b in values and values[b] > v else v
+    return total
+
+
+def _rest_starts_body(rest: str) -> bool:
+    """After "Article 18", a heading continues with nothing or a capitalised body; a reference with "of", "(1)" …"""
+    rest = rest.strip()
+    if not rest:
+        return True
+    first = rest[0]
+    return first.isupper() or first in "“\"'‘«–—-:" or "\u3000" <= first <= "\u9fff" or "\uac00" <= first <= "\ud7af"
+
+
+def parse_heading(text: str) -> Heading | None:
+    text = text.strip()
+    if not text or len(text) > 5000:
+        return None
+    if m := _ANNEX.match(text):
+        label = f"{m['word'].capitalize()} {m['num']}".strip() if m["num"] else m["word"].capitalize()
+        return Heading(PART, label, kind="annex", number=_roman(m["num"] or ""))
+    if m := _EU_GROUP.match(text):
+        kind = "title" if m["word"].upper().startswith("TIT") else "group"
+        return Heading(PART if kind == "title" else GROUP, f"{m['word'].capitalize()} {m['num']}", kind=kind)
+    if (m := _CHAPTER.match(text)) and _short_title(m["rest"]):
+        return Heading(CHAPTER, f"{m['word'].capitalize()} {m['num']}", title=_clean_title(m["rest"]), kind="chapter")
+    if (m := _PART.match(text)) and _short_title(m["rest"]):
+        return Heading(PART, f"{m['word'].capitalize()} {m['num']}", title=_clean_title(m["rest"]), kind="part")
+    if (m := _ARTICLE.match(text)) and _rest_starts_body(m["rest"]):
+        num = {"premier": 1, "primo": 1}.get(m["num"], None) or int(re.match(r"\d+", m["num"]).group())
+        label = f"{m['word'].capitalize()} {m['num']}{(m['suf'] or '').strip()}"
+        return Heading(ARTICLE, label, rest=m["rest"].strip(), number=num)
+    if (m := _ART_ABBR.match(text)) and _rest_starts_body(m["rest"]):
+        label = f"Art. {m['num']}{(m['suf'] or '').strip()}"
+        return Heading(ARTICLE, label, rest=m["rest"].strip(), number=int(m["num"]))
+    if (m := _US_SECTION.match(text)) and _rest_starts_body(m["rest"]):
+        title, rest = _inline_title(m["rest"].strip())
+        number = int(re.match(r"\d+", m["num"]).group())
+        return Heading(ARTICLE, f"Section {m['num']}", title=title, rest=rest, number=number, kind="section")
+    if m := _KO_ARTICLE.match(text):
+        label = f"제{m['num']}조" + (f"의{m['sub']}" if m["sub"] else "")
+        return Heading(ARTICLE, label, title=m["title"], rest=m["rest"].strip(), number=int(m["num"]))
+    if (m := _KO_CHAPTER.match(text)) and _short_title(m["rest"], 12):
+        level = {"편": PART, "장": CHAPTER, "절": GROUP}[m["kind"]]
+        return Heading(level, f"제{m['num']}{m['kind']}", title=_clean_title(m["rest"]), kind="chapter")
+    if m := _ZH_ARTICLE.match(text):
+        return Heading(ARTICLE, f"第{m['num']}{m['kind']}", rest=m["rest"].strip(), number=chinese_number(m["num"]))
+    if (m := _ZH_CHAPTER.match(text)) and _short_title(m["rest"], 30):
+        level = {"编": PART, "編": PART, "章": CHAPTER, "节": GROUP, "節": GROUP}[m["kind"]]
+        return Heading(level, f"第{m['num']}{m['kind']}", title=_clean_title(m["rest"]), kind="chapter")
+    return None
+
+
+def _short_title(rest: str, max_words: int = 16) -> bool:
+    rest = rest.strip(" .:—–-")
+    return len(rest.split()) <= max_words and not rest.endswith((";", ","))
+
+
+def _clean_title(rest: str) -> str | None:
+    rest = rest.strip(" .:—–-")
+    return rest or None
+
+
+def _inline_title(rest: str) -> tuple[str | None, str]:
+    """US style "Section 1. Purpose. Artificial intelligence …": a short Title-Case phrase ends with a period."""
+    m = re.match(r"^([A-Z][^.;:]{0,90}?)\.\s+(.*)$", rest, re.S)
+    if m:
+        words = m.group(1).split()
+        caps = [w for w in words if w[0].isupper() or w.lower() in {"and", "of", "the", "for", "in", "to", "on", "a", "with", "or"}]
+        if 0 < len(words) <= 10 and len(caps) == len(words):
+            return m.group(1).strip(), m.group(2).strip()
+    if re.match(r"^[A-Z][^.]{0,90}\.$", rest) and len(rest.split()) <= 10:
+        return rest.rstrip("."), ""
+    return None, rest
+
+
+def looks_like_title(text: str) -> bool:
+    """A heading title line: short, not numbered, not ending a sentence or a clause."""
+    text = text.strip()
+    if not text or len(text.split()) > 20 or len(text) > 200:
+        return False
+    if ENUMERATOR_ONLY.match(text) or _PARAGRAPH.match(text) or parse_heading(text):
+        return False
+    return not text.endswith((".", ";", ",", ":", "。", "；"))
+
+
+def paragraph_label(text: str) -> str | None:
+    if m := _SUBSECTION.match(text):
+        return m["num"]
+    if m := _PARAGRAPH.match(text):
+        if m["n1"] or m["n2"]:
+            return f"({m['n1'] or m['n2']})"
+        if m["n3"]:
+            return f"§ {m['n3']}"
+        return m["u"]
+    return None
+
+
+def merge_enumerators(blocks: list[Block]) -> list[Block]:
+    """EU texts print "(a)" on its own line before the point: join it to the text it numbers."""
+    out: list[Block] = []
+    pending: Block | None = None
+    for block in blocks:
+        text = block.text.strip()
+        if pending is not None:
+            if block.heading or parse_heading(text) or ENUMERATOR_ONLY.match(text):
+                out.append(pending)
+                pending = None
+            else:
+                out.append(_joined(pending, block))
+                pending = None
+                continue
+        if ENUMERATOR_ONLY.match(text) and not block.heading:
+            pending = block
+        else:
+            out.append(block)
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def _joined(enumerator: Block, block: Block) -> Block:
+    return Block(
+        text=f"{enumerator.text.strip()} {block.text.strip()}",
+        page=enumerator.page if enumerator.page is not None else block.page,
+        heading=False,
+        language=block.language or enumerator.language,
+        locator=block.locator or enumerator.locator,
+        title=block.title,
+    )
+
+
+def segment(blocks: list[Block]) -> list[Unit]:
+    """Group blocks into citable units, in reading order."""
+    if any(b.locator for b in blocks):
+        return _segment_by_markup(blocks)
+    blocks = merge_enumerators(blocks)
+    units: list[Unit] = []
+    path: dict[int, str] = {}
+    unit = Unit(kind="preamble", path=[], label="")
+    in_recitals = False
+    last_article: int | None = None
+    i = 0
+
+    def start(kind: str, label: str, title: str | None, level: int | None) -> Unit:
+        nonlocal unit
+        if unit.blocks:
+            units.append(unit)
+        entry = f"{label} — {title}" if title and kind in ("article", "section", "annex", "subarticle") else label
+        if level is not None:
+            for lv in [k for k in path if k >= level]:
+                del path[lv]
+            path[level] = entry
+            unit_path = [path[k] for k in sorted(path)]
+        else:
+            unit_path = [entry]
+        unit = Unit(kind=kind, path=unit_path, label=label, title=title)
+        return unit
+
+    while i < len(blocks):
+        block = blocks[i]
+        text = block.text.strip()
+        if _WHEREAS.match(text):
+            in_recitals = True
+            unit.blocks.append(block)
+            unit.paragraphs.append(None)
+            i += 1
+            continue
+        heading = parse_heading(text)
+        if in_recitals and heading is None and (m := _RECITAL.match(text)):
+            start("recital", f"Recital ({m['num']})", None, None)
+            unit.blocks.append(block)
+            unit.paragraphs.append(None)
+            i += 1
+            continue
+        if heading and heading.level == ARTICLE and last_article is not None and heading.number is not None:
+            # Numbering must move forward (or restart at 1 for a new act): anything else is a cross-reference.
+            if not (heading.number > last_article or heading.number == 1):
+                heading = None
+        if heading is None and in_recitals and _ADOPTED.search(text):
+            in_recitals = False
+        if heading is None and (m := _STATUTE.match(text)) and unit.kind == "section":
+            title, rest = _inline_title(m["rest"])
+            heading = Heading(SUBARTICLE, m["num"], title=title, rest=rest, kind="subarticle")
+        if heading is None:
+            unit.blocks.append(block)
+            unit.paragraphs.append(paragraph_label(text) if unit.kind in ("article", "section", "subarticle", "annex") else None)
+            if unit.paragraphs[-1] is None and len(unit.paragraphs) > 1:
+                unit.paragraphs[-1] = unit.paragraphs[-2]
+            i += 1
+            continue
+        in_recitals = False
+        title = heading.title
+        i += 1
+        if title is None and not heading.rest and i < len(blocks) and looks_like_title(blocks[i].text):
+            title = blocks[i].text.strip()
+            i += 1
+        if heading.level == ARTICLE:
+            last_article = heading.number if heading.number is not None else last_article
+        kind = heading.kind if heading.kind in ("article", "section", "annex", "subarticle") else "text"
+        if heading.kind == "annex":
+            last_article = None
+        new = start(kind, heading.label, title, heading.level)
+        if heading.rest:
+            new.blocks.append(Block(text=heading.rest, page=block.page, language=block.language))
+            new.paragraphs.append(paragraph_label(heading.rest))
+    if unit.blocks:
+        units.append(unit)
+    return units
+
+
+def _segment_by_markup(blocks: list[Block]) -> list[Unit]:
+    """The extractor already named each block's unit from the markup: keep consecutive runs together."""
+    units: list[Unit] = []
+    for block in blocks:
+        loc = block.locator or ""
+        para = None
+        if SEP + "(" in loc:
+            loc, _, tail = loc.rpartition(SEP)
+            para = tail
+        if not units or units[-1].locator != loc:
+            parts = loc.split(SEP) if loc else []
+            last = parts[-1] if parts else ""
+            kind = "recital" if last.startswith("Recital") else ("article" if parts else "text")
+            units.append(Unit(kind=kind, path=parts, label=last.split(" — ")[0], title=block.title))
+        units[-1].blocks.append(block)
+        units[-1].paragraphs.append(para)
+    return units

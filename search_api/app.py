@@ -1,0 +1,65 @@
+"""create_app(): the FastAPI application. The model and the index are loaded once, in the
+lifespan, and handed to routes through dependencies (search_api/deps.py)."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from corpus.settings import Settings, get_settings
+from corpus.store import Store
+from index.search import IndexMissing, Searcher
+from pipeline.encoders import Encoder, load_encoder
+from search_api.routes import documents, health, page, search
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, encoder: Encoder | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.settings = settings
+        app.state.store = Store(settings.data_dir)
+        model = encoder or load_encoder(settings)
+
+        def load_searcher() -> Searcher:
+            return Searcher(settings, app.state.store, model)
+
+        app.state.load_searcher = load_searcher
+        try:
+            app.state.searcher = load_searcher()
+        except IndexMissing as exc:  # serve documents and health; search says what is missing
+            log.warning("%s", exc)
+            app.state.searcher = None
+        yield
+        app.state.store.close()
+
+    app = FastAPI(
+        title="ailex",
+        summary="Multilingual search over AI legislation for parliaments.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def readable_422(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'request'}: {e.get('msg', 'invalid')}" for e in errors
+        )
+        return JSONResponse(status_code=422, content={"detail": message, "errors": [
+            {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]})
+
+    app.include_router(search.router)
+    app.include_router(documents.router)
+    app.include_router(health.router)
+    app.include_router(page.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    return app

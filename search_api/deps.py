@@ -1,0 +1,34 @@
+"""Dependencies: the heavy objects loaded once in the lifespan, injected with Depends."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from corpus.settings import Settings
+from corpus.store import Store
+from index.search import IndexMissing, Searcher
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_searcher(request: Request) -> Searcher:
+    searcher = request.app.state.searcher
+    if searcher is None:
+        try:
+            searcher = request.app.state.load_searcher()
+        except IndexMissing as exc:
+            raise HTTPException(503, f"search is not available yet: {exc}") from exc
+        request.app.state.searcher = searcher
+    return searcher
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+SearcherDep = Annotated[Searcher, Depends(get_searcher)]

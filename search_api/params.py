@@ -1,0 +1,40 @@
+"""Query parameters shared by the API and the page, validated once."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import Depends, HTTPException, Query
+
+from index.metadata import Filters
+
+MAX_QUERY = 1000
+MAX_FILTER_VALUES = 50
+
+
+def _clean(values: list[str] | None, name: str) -> list[str]:
+    out = [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+    if len(out) > MAX_FILTER_VALUES:
+        raise HTTPException(422, f"{name}: at most {MAX_FILTER_VALUES} values")
+    return out
+
+
+def filters_dep(
+    lang: Annotated[list[str] | None, Query(description="Passage language(s): fr, de, zh (matches zh-cn, zh-tw)…")] = None,
+    jurisdiction: Annotated[list[str] | None, Query(description="EU, BR, US-CO, …")] = None,
+    doc_type: Annotated[list[str] | None, Query(description="act, bill, resolution, committee_report, …")] = None,
+    status: Annotated[list[str] | None, Query(description="in_force, pending, enacted, lapsed, …")] = None,
+    date_from: Annotated[date | None, Query(description="Documents dated on or after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[date | None, Query(description="Documents dated on or before (YYYY-MM-DD).")] = None,
+) -> Filters:
+    if date_from and date_to and date_from > date_to:
+        raise HTTPException(422, "date_from is after date_to")
+    return Filters(
+        language=_clean(lang, "lang"), jurisdiction=_clean(jurisdiction, "jurisdiction"),
+        doc_type=_clean(doc_type, "doc_type"), status=_clean(status, "status"), date_from=date_from, date_to=date_to,
+    )
+
+
+FiltersDep = Annotated[Filters, Depends(filters_dep)]
+ModeParam = Annotated[Literal["semantic", "keyword", "hybrid"], Query(description="Ranking: dense, BM25 or both fused.")]
+

@@ -1,0 +1,100 @@
+"""Response models: the API contract other tools and the search page rely on."""
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from corpus.models import Document, Passage
+from index.search import Hit, SearchResult
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str
+    jurisdiction: str
+    doc_type: str
+    status: str
+    language: str
+    date: str
+    source_url: str
+
+    @classmethod
+    def from_document(cls, d: Document) -> "DocumentOut":
+        return cls(id=d.id, title=d.title, jurisdiction=d.jurisdiction, doc_type=d.doc_type, status=d.status,
+                   language=d.language, date=d.date, source_url=d.source_url)
+
+
+class PassageOut(BaseModel):
+    passage_id: int
+    seq: int
+    text: str
+    language: str
+    locator: str
+    page: int | None
+    page_end: int | None
+
+    @classmethod
+    def from_passage(cls, p: Passage) -> "PassageOut":
+        return cls(passage_id=p.id, seq=p.seq, text=p.text, language=p.language, locator=p.locator,
+                   page=p.page_start, page_end=p.page_end)
+
+
+class SearchHit(PassageOut):
+    rank: int
+    score: float
+    document: DocumentOut
+
+    @classmethod
+    def from_hit(cls, h: Hit) -> "SearchHit":
+        return cls(rank=h.rank, score=round(h.score, 5), document=DocumentOut.from_document(h.document),
+                   **PassageOut.from_passage(h.passage).model_dump())
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: str
+    took_ms: float
+    total: int
+    results: list[SearchHit]
+    facets: dict[str, dict[str, int]]
+
+    @classmethod
+    def from_result(cls, r: SearchResult) -> "SearchResponse":
+        return cls(query=r.query, mode=r.mode, took_ms=r.took_ms, total=r.total,
+                   results=[SearchHit.from_hit(h) for h in r.hits], facets=r.facets)
+
+
+class VersionOut(BaseModel):
+    id: int
+    sha256: str
+    content_type: str
+    filename: str
+    size: int
+    fetched_at: str
+    processing_status: str
+    reason: str
+    pages: int | None
+
+
+class DocumentDetail(DocumentOut):
+    processing_status: str
+    reason: str
+    identifiers: dict[str, str]
+    file_url: str | None
+    versions: list[VersionOut]
+    passages: list[PassageOut]
+
+
+class IndexInfo(BaseModel):
+    build_id: str
+    built_at: str
+    count: int
+    model: str
+    dim: int
+
+
+class Health(BaseModel):
+    status: str
+    documents: int
+    passages: int
+    by_status: dict[str, int]
+    index: IndexInfo | None

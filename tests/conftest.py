@@ -1,0 +1,99 @@
+"""Shared fixtures: a temp data folder, the fake encoder, the real corpus in ../shared."""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("AILEX_SHARED", ROOT.parent / "shared")).resolve()
+
+
+def require_shared() -> Path:
+    """The real data must be there: tests that need it fail loudly, never skip."""
+    if not (SHARED / "corpus" / "documents.csv").exists():
+        pytest.fail(
+            f"../shared is missing (looked in {SHARED}): these tests read the real corpus, snapshot "
+            "and eval set in place. Put the shared folder beside the repository or set AILEX_SHARED.",
+            pytrace=False,
+        )
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return require_shared()
+
+
+@pytest.fixture(scope="session")
+def corpus_rows(shared) -> dict[str, dict]:
+    with open(shared / "corpus" / "documents.csv", newline="", encoding="utf-8") as f:
+        return {row["path"]: row for row in csv.DictReader(f)}
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from corpus.settings import Settings
+
+    return Settings(data_dir=tmp_path / "data", encoder="fake", sample=SHARED / "corpus")
+
+
+@pytest.fixture
+def store(settings):
+    from corpus.store import Store
+
+    s = Store(settings.data_dir)
+    yield s
+    s.close()
+
+
+SMALL_DOCS = (
+    "cn/genai_interim_measures_EN_translation.txt",
+    "us-md/HB338_2024_facial_recognition.md",
+    "us-ca/SB53_2025_chaptered.txt",
+    "cn/genai_interim_measures_cac.htm",
+)
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def small_csv(tmp_path, shared, corpus_rows) -> Path:
+    """A CSV naming four small real documents (by absolute path into ../shared)."""
+    rows = [dict(corpus_rows[p], path=str(shared / "corpus" / p)) for p in SMALL_DOCS]
+    return write_csv(tmp_path / "small.csv", rows)
+
+
+@pytest.fixture
+def small_corpus(settings, store, small_csv):
+    """Four real documents imported, extracted and indexed with the fake encoder."""
+    from corpus.importer import import_csv
+    from index.build import update_index
+    from pipeline.encoders import FakeEncoder
+    from pipeline.process import process_pending
+
+    import_csv(store, small_csv)
+    process_pending(store, settings)
+    update_index(settings, store, FakeEncoder())
+    return store
+
+
+@pytest.fixture(scope="session")
+def real_encoder():
+    """The real multilingual-e5-small built by `ailex model build` (make test builds it first)."""
+    from corpus.settings import Settings
+    from pipeline.encoders import SentenceTransformerEncoder
+    from pipeline.model_build import is_built
+
+    path = Settings().model_path
+    if not is_built(Path(path)) and not Path(path).exists():
+        pytest.fail(f"the model is not built at {path}: run `make install` (ailex model build)", pytrace=False)
+    return SentenceTransformerEncoder(path, batch_size=32)

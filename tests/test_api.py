@@ -1,0 +1,98 @@
+"""The HTTP contract: /api/search, /api/documents, /healthz and the page, on real documents."""
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.encoders import FakeEncoder
+from search_api.app import create_app
+
+
+@pytest.fixture
+def client(settings, small_corpus):
+    with TestClient(create_app(settings, encoder=FakeEncoder())) as c:
+        yield c
+
+
+def test_search_contract(client):
+    r = client.get("/api/search", params={"q": "facial recognition technology", "k": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) >= {"query", "took_ms", "total", "results", "facets"}
+    assert len(body["results"]) == 3 and body["total"] > 3
+    hit = body["results"][0]
+    assert set(hit) >= {"rank", "score", "passage_id", "text", "language", "locator", "page", "document"}
+    assert set(hit["document"]) == {"id", "title", "jurisdiction", "doc_type", "status", "language", "date", "source_url"}
+    assert [h["rank"] for h in body["results"]] == [1, 2, 3]
+    assert set(body["facets"]) >= {"language", "jurisdiction", "doc_type"}
+
+
+def test_filters_combine(client):
+    r = client.get("/api/search", params=[("q", "artificial intelligence"), ("k", 50), ("jurisdiction", "CN"),
+                                          ("lang", "en"), ("doc_type", "regulation")])
+    results = r.json()["results"]
+    assert results and all(h["document"]["jurisdiction"] == "CN" and h["language"] == "en" for h in results)
+    several = client.get("/api/search", params=[("q", "artificial intelligence"), ("k", 50), ("jurisdiction", "CN,US-MD")])
+    assert {h["document"]["jurisdiction"] for h in several.json()["results"]} == {"CN", "US-MD"}
+
+
+@pytest.mark.parametrize("params, fragment", [
+    ({"q": "x", "k": 0}, "k"),
+    ({"q": "x", "k": 5000}, "k"),
+    ({"q": ""}, "q"),
+    ({"q": "   "}, "q"),
+    ({"q": "x" * 1001}, "q"),
+    ({"q": "x", "date_from": "13/06/2024"}, "date_from"),
+    ({"q": "x", "date_from": "2024-06-01", "date_to": "2024-01-01"}, "date_from"),
+    ({"q": "x", "mode": "fuzzy"}, "mode"),
+    ({}, "q"),
+])
+def test_bad_parameters_get_a_readable_422(client, params, fragment):
+    r = client.get("/api/search", params=params)
+    assert r.status_code == 422
+    assert fragment in r.json()["detail"]
+
+
+def test_document_and_file(client, small_corpus, shared):
+    doc = next(d for d in small_corpus.documents() if d.jurisdiction == "US-MD")
+    r = client.get(f"/api/documents/{doc.id}")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["title"] == doc.title and body["processing_status"] == "extracted"
+    assert [p["seq"] for p in body["passages"]] == sorted(p["seq"] for p in body["passages"])
+    f = client.get(body["file_url"])
+    assert f.status_code == 200
+    assert f.content == (shared / "corpus/us-md/HB338_2024_facial_recognition.md").read_bytes()
+    assert f.headers["content-type"].startswith("text/plain")
+    assert 'filename="HB338_2024_facial_recognition.md"' in f.headers["content-disposition"]
+
+
+@pytest.mark.parametrize("path", ["/api/documents/nope-0000000000", "/api/documents/..%2F..%2Fetc/file",
+                                  "/api/documents/nope-0000000000/file"])
+def test_unknown_documents_are_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_healthz(client, small_corpus):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["documents"] == 4 and body["passages"] == small_corpus.counts()["passages"]
+    assert body["index"]["count"] == body["passages"] and body["index"]["model"] == FakeEncoder.name
+
+
+def test_page_renders_results_and_filters(client):
+    r = client.get("/", params={"q": "facial recognition", "jurisdiction": "US-MD"})
+    assert r.status_code == 200
+    html = r.text
+    assert "Maryland" in html and 'value="US-MD" selected' in html
+    assert "<script" not in html  # no inline scripts: the page works without JavaScript
+    assert client.get("/").status_code == 200
+    assert client.get("/static/style.css").status_code == 200
+
+
+def test_search_before_any_index_says_what_to_do(settings, store):
+    with TestClient(create_app(settings, encoder=FakeEncoder())) as c:
+        r = c.get("/api/search", params={"q": "x"})
+        assert r.status_code == 503 and "ailex index" in r.json()["detail"]
+        assert c.get("/healthz").json()["status"] == "no_index"
+        assert "ailex index" in c.get("/", params={"q": "x"}).text

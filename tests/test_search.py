@@ -1,0 +1,73 @@
+"""Searcher over real documents with the fake encoder: filters, modes, snapshots."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from index.build import update_index
+from index.metadata import Filters, date_key
+from index.search import Searcher, fts_expression
+from pipeline.encoders import FakeEncoder
+
+
+@pytest.fixture
+def searcher(settings, small_corpus):
+    return Searcher(settings, small_corpus, FakeEncoder())
+
+
+def test_filters_narrow_before_ranking_and_still_fill_k(searcher, small_corpus):
+    query = "artificial intelligence models developers"
+    md_passages = sum(1 for d in small_corpus.documents() if d.jurisdiction == "US-MD"
+                      for _ in small_corpus.passages(d.id))
+    k = md_passages - 2
+    everything = searcher.search(query, k=k)
+    md_unfiltered = sum(h.document.jurisdiction == "US-MD" for h in everything.hits)
+    assert md_unfiltered < k  # a post-filter of this ranking could not fill k
+    only_md = searcher.search(query, k=k, filters=Filters(jurisdiction=["US-MD"]))
+    assert len(only_md.hits) == k
+    assert {h.document.jurisdiction for h in only_md.hits} == {"US-MD"}
+    assert only_md.total == md_passages < everything.total
+
+
+def test_language_filter_and_prefix(searcher):
+    zh = searcher.search("生成式人工智能", k=5, filters=Filters(language=["zh"]))
+    assert zh.hits and all(h.passage.language.startswith("zh") for h in zh.hits)
+    assert searcher.search("anything", k=5, filters=Filters(language=["xx"])).hits == []
+
+
+def test_date_filter_treats_partial_dates_as_periods(searcher):
+    in_2024 = searcher.search("facial recognition", k=50, filters=Filters(date_from=date(2024, 6, 1), date_to=date(2024, 12, 31)))
+    assert {h.document.jurisdiction for h in in_2024.hits} == {"US-MD"}  # dated "2024": overlaps the range
+    assert date_key("2024") == 20240101 and date_key("2024", end=True) == 20241231 and date_key("2024-12") == 20241201
+
+
+def test_keyword_mode_and_phrases(searcher):
+    res = searcher.search('"facial recognition technology"', k=5, mode="keyword")
+    assert res.hits and all("facial recognition technology" in " ".join(h.passage.text.lower().split()) for h in res.hits)
+    assert res.total >= len(res.hits)
+    hybrid = searcher.search("facial recognition technology", k=5, mode="hybrid")
+    assert hybrid.hits and hybrid.hits[0].document.jurisdiction == "US-MD"
+
+
+@pytest.mark.parametrize("text", ['NEAR(a b)', 'a AND OR NOT', '"unbalanced', "col:value", "*", "^x", "a -b", "'"])
+def test_user_text_never_reaches_fts_syntax(searcher, text):
+    searcher.search(text, k=3, mode="keyword")  # must not raise
+    expr = fts_expression(text)
+    assert expr is None or all(part.startswith('"') or part in ("AND", "OR") for part in expr.replace("(", "").replace(")", "").split(" ") if part)
+
+
+def test_facets_count_the_best_hits(searcher):
+    res = searcher.search("generative artificial intelligence services", k=10)
+    assert sum(res.facets["jurisdiction"].values()) >= len(res.hits)
+    assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status"}
+
+
+def test_rebuild_is_picked_up_and_incremental_update_is_cheap(settings, small_corpus, searcher):
+    first = searcher.snapshot.manifest.build_id
+    report = update_index(settings, small_corpus, FakeEncoder())
+    assert report.up_to_date and report.embedded == 0
+    rebuilt = update_index(settings, small_corpus, FakeEncoder(), rebuild=True)
+    assert rebuilt.embedded == 0  # every vector came from the embedding cache
+    searcher.search("x", k=1)
+    assert searcher.snapshot.manifest.build_id != first
