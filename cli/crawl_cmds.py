@@ -27,11 +27,11 @@ def _parse_args(pairs: list[str]) -> dict[str, str]:
 
 
 def _print_runs(runs) -> None:
-    typer.echo(f"{'spider':<15}" + "".join(f"{c:>17}" if c == "structure_errors" else f"{c:>11}" for c in COLUMNS))
+    widths = [max(len(c), 15 if c == "status" else 5) + 1 for c in COLUMNS]
+    typer.echo(f"{'spider':<15}" + "".join(f"{c:>{w}}" for c, w in zip(COLUMNS, widths)))
     for r in runs:
         cells = [r.status] + [r.stats.get(c, 0) for c in COLUMNS[1:]]
-        line = f"{r.spider:<15}" + "".join(
-            f"{str(v):>17}" if c == "structure_errors" else f"{str(v):>11}" for c, v in zip(COLUMNS, cells))
+        line = f"{r.spider:<15}" + "".join(f"{str(v):>{w}}" for v, w in zip(cells, widths))
         typer.secho(line, fg=None if r.status == "ok" else typer.colors.RED)
         if r.message:
             typer.secho(f"  {r.message[:300]}", fg=typer.colors.RED, err=True)
@@ -64,13 +64,13 @@ def register(app: typer.Typer) -> None:
         from corpus.crawl_state import CrawlState
         from corpus.store import Store
         from crawlers.runner import CrawlError, resolve_spiders, run_crawl
-        from crawlers.spiders import SPIDERS
+        from crawlers.spiders import SPIDERS, describe
 
         cfg = settings()
         if list_:
             store = Store(cfg.data_dir)
             last = {r.spider: r for r in CrawlState(store).latest_runs()}
-            rows = [{"spider": n, "jurisdiction": c.jurisdiction, "doc": (c.__doc__ or "").strip().splitlines()[0],
+            rows = [{"spider": n, "jurisdiction": c.jurisdiction, "doc": describe(n),
                      "last_run": (last[n].model_dump(mode="json") if n in last else None)} for n, c in SPIDERS.items()]
             if as_json:
                 print_json(rows)

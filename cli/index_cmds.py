@@ -49,8 +49,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"index up to date: {report.count} passages ({report.folder})")
             return
         rate = report.embedded / report.seconds if report.seconds else 0
-        typer.echo(f"index: {report.count} passages (+{report.added} / -{report.removed}; {report.embedded} embedded, "
-                   f"{rate:.1f} passages/s) in {report.seconds:.1f} s → {report.folder}")
+        typer.echo(f"index: {report.count} passages; vectors +{report.added} / -{report.removed} ({report.embedded} embedded, "
+                   f"{rate:.1f}/s) in {report.seconds:.1f} s → {report.folder}")
 
     @app.command("search")
     def search_cmd(

@@ -25,6 +25,9 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug 
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:  # library chatter (model loading, FAISS loader) is not news to the user
+        for name in ("sentence_transformers", "faiss", "transformers", "httpx", "scrapy"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 for module in (model_cmds, corpus_cmds, index_cmds, serve_cmds, crawl_cmds):

@@ -42,7 +42,7 @@ class DocumentItem:
     date: str = ""
     status: str = ""
     identifiers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None
+    body: bytes | None = field(default=None, repr=False)
     content_type: str = ""
     filename: str = ""
     links: list[Link] = field(default_factory=list)

@@ -17,6 +17,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from corpus.crawl_state import CrawlState, HttpValidators
@@ -95,7 +96,9 @@ class ConditionalRequestMiddleware:
             headers = response.headers.copy()
             if v.content_type:
                 headers["Content-Type"] = v.content_type
-            return response.replace(status=200, body=body, headers=headers, flags=[*response.flags, "not_modified"])
+            cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+            return cls(url=response.url, status=200, headers=headers, body=body, request=request,
+                       flags=[*response.flags, "not_modified"], protocol=response.protocol)
         if response.status == 200 and request.method == "GET" and "cached" not in response.flags:
             etag = (response.headers.get("ETag") or b"").decode("latin-1")
             lm = (response.headers.get("Last-Modified") or b"").decode("latin-1")

@@ -147,12 +147,19 @@ class RunRecorder:
         if start and finish:
             counters["seconds"] = round((finish - start).total_seconds(), 2)
         messages = list(getattr(spider, "structure_messages", []))[:20]
-        if reason != "finished":
+        parsed_pages = sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/2"))
+        if getattr(spider, "fatal", ""):
+            status = "failed"
+            messages.insert(0, spider.fatal)
+        elif reason != "finished":
             status = "failed"
             messages.insert(0, f"crawl ended: {reason}")
         elif g("spider_exceptions/count"):
             status = "failed"
             messages.insert(0, f"{g('spider_exceptions/count')} callback error(s), see the log")
+        elif counters["items"] == 0 and getattr(spider, "expect_items", True) and not parsed_pages:
+            status = "failed"
+            messages.insert(0, f"no page could be fetched ({counters['failed']} failed, {counters['not_found']} not found)")
         elif counters["items"] == 0 and getattr(spider, "expect_items", True):
             status = "structure_error"
             messages.insert(0, "zero items parsed where items were expected (did the source change its pages?)")

@@ -64,6 +64,7 @@ TEXT_LIMIT = 400_000  # characters of text scanned
 
 
 ACRONYMS = {"ai", "ia", "ki"}  # matched only in capitals ("j'ai" is not AI)
+TITLE_ONLY = {"ia", "ki"}  # in running text "IA" is also Iowa, "KI" a chemistry symbol: titles only
 
 
 def fold(text: str, lower: bool = True) -> str:
@@ -75,21 +76,39 @@ def fold(text: str, lower: bool = True) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _compile() -> list[tuple[str, float, bool, re.Pattern]]:
-    """(term, weight, case_sensitive, pattern); word boundaries keep "said", "via", "kind" out."""
+def _merged() -> dict[str, float]:
     merged: dict[str, float] = {}
     for terms in AI_TERMS.values():
         for term, weight in terms.items():
             merged[fold(term)] = max(weight, merged.get(fold(term), 0.0))
-    out = []
-    for term, weight in sorted(merged.items()):
-        acronym = term in ACRONYMS
-        text = term.upper() if acronym else term
-        out.append((term, weight, acronym, re.compile(r"(?<![\w'-])" + re.escape(text) + r"(?![\w-])")))
-    return out
+    return merged
 
 
-_PATTERNS = _compile()
+WEIGHTS = _merged()
+
+
+def _alternation(terms: list[str]) -> re.Pattern:
+    """One pass over the text: longest terms first, so "ai act" wins over "ai" at the same place.
+    Word boundaries keep "said", "via", "kind" out."""
+    alts = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return re.compile(r"(?<![\w-])(" + alts + r")(?![\w-])")
+
+
+# acronyms match in capitals only, so "j'ai" is not AI while "l'IA" is
+_WORDS = _alternation([t for t in WEIGHTS if t not in ACRONYMS])
+_ACRONYMS = _alternation([t.upper() for t in WEIGHTS if t in ACRONYMS])
+
+
+def _counts(title: str, text: str) -> tuple[set[str], dict[str, int]]:
+    in_title = {m.lower() for m in _WORDS.findall(fold(title))} | {m.lower() for m in _ACRONYMS.findall(fold(title, lower=False))}
+    counts: dict[str, int] = {}
+    if text:
+        for m in _WORDS.findall(fold(text)):
+            counts[m] = counts.get(m, 0) + 1
+        for m in _ACRONYMS.findall(fold(text, lower=False)):
+            if m.lower() not in TITLE_ONLY:
+                counts[m.lower()] = counts.get(m.lower(), 0) + 1
+    return in_title, counts
 
 
 @dataclass(frozen=True)
@@ -103,14 +122,9 @@ class Relevance:
 
 def score(title: str, text: str = "") -> Relevance:
     """Score a document from its title and (optionally) its text."""
-    title, text = title or "", (text or "")[:TEXT_LIMIT]
-    t, b = fold(title), fold(text)
-    tc, bc = fold(title, lower=False), fold(text, lower=False)
+    in_title, counts = _counts(title or "", (text or "")[:TEXT_LIMIT])
     raw, found = 0.0, []
-    for term, weight, acronym, pattern in _PATTERNS:
-        in_title = bool(pattern.search(tc if acronym else t))
-        n = len(pattern.findall(bc if acronym else b)) if text else 0
-        if in_title or n:
-            found.append(term)
-            raw += weight * (TITLE_WEIGHT * in_title + TEXT_WEIGHT * min(n, TEXT_CAP))
+    for term in sorted(in_title | set(counts)):
+        raw += WEIGHTS[term] * (TITLE_WEIGHT * (term in in_title) + TEXT_WEIGHT * min(counts.get(term, 0), TEXT_CAP))
+        found.append(term)
     return Relevance(round(1.0 - math.exp(-raw), 3), found)

@@ -80,7 +80,7 @@ def scrapy_settings(
                                   "https": "crawlers.middlewares.ReplayDownloadHandler"},
             "DOWNLOAD_DELAY": 0.0,
             "AUTOTHROTTLE_START_DELAY": 0.01,
-            "AUTOTHROTTLE_MAX_DELAY": 1.0,
+            "AUTOTHROTTLE_MAX_DELAY": 0.2,
             "HTTPCACHE_ENABLED": bool(http_cache),  # never serve replay from a live cache unless asked
             "AILEX_RETRY_BACKOFF_BASE": 0.05,
         })

@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from corpus.settings import Settings
-from corpus.store import Store
+from corpus.store import Store, text_sha
 from index import snapshots
 from index.faiss_index import FaissIndex
 from index.manifest import Manifest, library_versions
 from index.metadata import PassageColumns
+from index.units import units
 from pipeline.encoders import Encoder, load_encoder
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,10 @@ log = logging.getLogger(__name__)
 @dataclass
 class IndexReport:
     folder: Path | None
-    count: int
-    added: int
+    count: int  # passages
+    added: int  # vectors (passages and sentence windows)
     removed: int
-    embedded: int
+    embedded: int  # vectors computed now (the rest came from the cache)
     seconds: float
     up_to_date: bool = False
 
@@ -48,34 +49,37 @@ def _load_previous(settings: Settings, encoder: Encoder) -> FaissIndex | None:
     if manifest.model != encoder.name or manifest.dim != encoder.dim:
         log.info("model changed (%s → %s): rebuilding the index", manifest.model, encoder.name)
         return None
+    if manifest.sentence_vectors != settings.sentence_vectors:
+        log.info("AILEX_SENTENCE_VECTORS changed: rebuilding the index")
+        return None
     return FaissIndex.load(folder)
 
 
-def embed_passages(
-    store: Store, encoder: Encoder, ids: list[int], batch: int, progress: Callable[[int], None] | None = None
+def embed_texts(
+    store: Store, encoder: Encoder, texts: list[str], batch: int, progress: Callable[[int], None] | None = None
 ) -> tuple[np.ndarray, int]:
-    """Vectors for passage `ids` (cached ones from the store); returns (vectors, newly embedded)."""
-    passages = store.passages_by_ids(ids)
-    shas = [passages[i].text_sha for i in ids]
+    """Vectors for `texts` (cached ones from the store); returns (vectors, newly embedded)."""
+    shas = [text_sha(t) for t in texts]
     cached = store.cached_embeddings(encoder.name, sorted(set(shas)))
     todo: dict[str, str] = {}
-    for i, sha in zip(ids, shas):
+    for text, sha in zip(texts, shas):
         if sha not in cached and sha not in todo:
-            todo[sha] = passages[i].text
-    if progress and len(cached):
+            todo[sha] = text
+    if progress and cached:
         progress(sum(1 for s in shas if s in cached))
-    # longest first in batches keeps padding (and so wasted compute) low
+    # longest first: batches of similar length waste little compute on padding
     order = sorted(todo, key=lambda s: len(todo[s]), reverse=True)
-    for start in range(0, len(order), batch * 4):
-        chunk = order[start : start + batch * 4]
+    for start in range(0, len(order), batch):
+        chunk = order[start : start + batch]
         vecs = encoder.encode_passages([todo[s] for s in chunk])
         fresh = {s: v.astype(np.float32).tobytes() for s, v in zip(chunk, vecs)}
         store.cache_embeddings(encoder.name, fresh.items())
         cached.update(fresh)
         if progress:
             progress(sum(1 for s in shas if s in fresh))
-    vectors = np.stack([np.frombuffer(cached[s], np.float32) for s in shas]) if ids else np.zeros((0, encoder.dim), np.float32)
-    return vectors, len(todo)
+    if not texts:
+        return np.zeros((0, encoder.dim), np.float32), 0
+    return np.stack([np.frombuffer(cached[s], np.float32) for s in shas]), len(todo)
 
 
 def update_index(
@@ -89,14 +93,17 @@ def update_index(
     started = time.monotonic()
     encoder = encoder or load_encoder(settings)
     rows = store.passage_table()
-    wanted = np.array([r["id"] for r in rows], np.int64)
+    unit_text: dict[int, str] = {}
+    for p in store.passages():
+        unit_text.update(units(p.id, p.text, settings.sentence_vectors))
+    wanted = np.fromiter(unit_text, np.int64, len(unit_text))
     index = None if rebuild else _load_previous(settings, encoder)
     index = index or FaissIndex(encoder.dim)
     have = index.ids()
     stale = np.setdiff1d(have, wanted)
     missing = np.setdiff1d(wanted, have)
     if not rebuild and snapshots.current(settings.index_dir) and not len(stale) and not len(missing):
-        return IndexReport(snapshots.current(settings.index_dir), len(index), 0, 0, 0,
+        return IndexReport(snapshots.current(settings.index_dir), len(rows), 0, 0, 0,
                            time.monotonic() - started, up_to_date=True)
 
     removed = index.remove(stale)
@@ -108,7 +115,7 @@ def update_index(
         if progress:
             progress(done, len(missing))
 
-    vectors, embedded = embed_passages(store, encoder, [int(i) for i in missing], settings.batch_size, tick)
+    vectors, embedded = embed_texts(store, encoder, [unit_text[int(u)] for u in missing], settings.batch_size, tick)
     index.add(missing, vectors)
 
     build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
@@ -116,10 +123,11 @@ def update_index(
     index.save(tmp)
     PassageColumns.from_rows(rows).save(tmp)
     Manifest(
-        build_id=build_id, index_kind=index.kind, model=encoder.name, dim=encoder.dim, count=len(index),
+        build_id=build_id, index_kind=index.kind, model=encoder.name, dim=encoder.dim, count=len(rows),
+        units=len(index), sentence_vectors=settings.sentence_vectors,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.monotonic() - started, 3), added=len(missing), removed=removed,
         versions=library_versions(),
     ).write(tmp)
     folder = snapshots.publish(settings.index_dir, tmp, build_id)
-    return IndexReport(folder, len(index), len(missing), removed, embedded, time.monotonic() - started)
+    return IndexReport(folder, len(rows), len(missing), removed, embedded, time.monotonic() - started)

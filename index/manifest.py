@@ -17,7 +17,9 @@ class Manifest(BaseModel):
     index_kind: str
     model: str
     dim: int
-    count: int
+    count: int  # passages
+    units: int  # vectors: passages plus sentence windows
+    sentence_vectors: bool
     built_at: str
     build_seconds: float
     added: int

@@ -23,6 +23,7 @@ from index import snapshots
 from index.faiss_index import FaissIndex
 from index.manifest import Manifest
 from index.metadata import Filters, PassageColumns
+from index.units import passage_ids
 from pipeline.encoders import Encoder
 
 log = logging.getLogger(__name__)
@@ -61,13 +62,20 @@ class Snapshot:
     manifest: Manifest
     index: FaissIndex
     columns: PassageColumns
+    unit_ids: np.ndarray  # every vector id in the index (passages and sentence windows)
+
+    def allowed_units(self, allowed_passages: np.ndarray | None) -> np.ndarray | None:
+        if allowed_passages is None:
+            return None
+        return self.unit_ids[np.isin(passage_ids(self.unit_ids), allowed_passages)]
 
 
 def load_snapshot(index_dir: Path) -> Snapshot:
     folder = snapshots.current(index_dir)
     if folder is None:
         raise IndexMissing(f"no index in {index_dir}: run `ailex index` first")
-    return Snapshot(folder, Manifest.read(folder), FaissIndex.load(folder), PassageColumns.load(folder))
+    index = FaissIndex.load(folder)
+    return Snapshot(folder, Manifest.read(folder), index, PassageColumns.load(folder), index.ids())
 
 
 _TOKEN = re.compile(r'"([^"]+)"|(\S+)')
@@ -146,9 +154,16 @@ class Searcher:
         return vec
 
     def _dense(self, query: str, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """Best passages by their best unit (the passage itself or one of its sentences)."""
         snap = self.snapshot
-        scores, ids = snap.index.search(self.query_vector(query)[None, :], depth, allowed)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        per_passage = max(1.0, len(snap.unit_ids) / max(len(snap.columns), 1))
+        unit_depth = int(min(len(snap.unit_ids), max(depth * per_passage * 2, 200)))
+        scores, ids = snap.index.search(self.query_vector(query)[None, :], unit_depth, snap.allowed_units(allowed))
+        best: dict[int, float] = {}
+        for pid, score in zip(passage_ids(ids[0][ids[0] >= 0]), scores[0][ids[0] >= 0]):
+            if int(pid) not in best:  # hits come best first
+                best[int(pid)] = float(score)
+        return list(best.items())[:depth]
 
     def _lexical(self, query: str, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         expr = fts_expression(query)

@@ -96,7 +96,11 @@ def _pieces(unit: Unit, target: int) -> list[list[tuple[str, Block, str | None]]
             size = 0
         groups[-1].append(item)
         size += w
-    return [g for g in groups if g]
+    groups = [g for g in groups if g]
+    # A trailing scrap (a stray heading, a footnote mark) belongs with the text before it.
+    if len(groups) > 1 and sum(words(t) for t, _, _ in groups[-1]) < target * 0.15:
+        groups[-2].extend(groups.pop())
+    return groups
 
 
 def _para_range(paras: list[str | None]) -> str | None:
@@ -126,10 +130,11 @@ def language_streams(blocks: list[Block]) -> list[list[Block]]:
 def chunk(extraction: Extraction, declared_language: str, target_words: int = 160) -> list[PassageDraft]:
     drafts: list[PassageDraft] = []
     declared = language.normalize(declared_language)
+    declared_set = {language.normalize(part) for part in declared_language.split("+") if part.strip()}
     for stream in language_streams(extraction.blocks):
         stream_lang = Counter(b.language for b in stream if b.language).most_common(1)
         fallback = stream_lang[0][0] if stream_lang else declared
-        for unit in segment(stream):
+        for unit in segment(stream, fallback):
             for group in _pieces(unit, target_words):
                 text = "\n".join(piece for piece, _, _ in group).strip()
                 if not text:
@@ -141,7 +146,7 @@ def chunk(extraction: Extraction, declared_language: str, target_words: int = 16
                     PassageDraft(
                         seq=len(drafts),
                         text=text,
-                        language=language.detect(text, fallback),
+                        language=language.detect(text, fallback, prefer=declared_set),
                         locator=locator,
                         page_start=min(pages) if pages else None,
                         page_end=max(pages) if pages else None,

@@ -35,8 +35,12 @@ def chinese_variant(text: str) -> str | None:
     return "zh-cn" if simplified > traditional else "zh-tw"
 
 
-def detect(text: str, fallback: str = "") -> str:
-    """The language code of `text`, or `fallback` (normalised) when the text is too short to tell."""
+def detect(text: str, fallback: str = "", prefer: set[str] | frozenset[str] = frozenset()) -> str:
+    """The language code of `text`, or `fallback` (normalised) when the text is too short to tell.
+
+    `prefer` (the document's declared languages) wins over an unsure first guess that is not
+    among them, when langdetect lists it as a candidate: short French headings are not Catalan.
+    """
     fallback = normalize(fallback)
     letters = len(_LETTER.findall(text))
     if letters < MIN_LETTERS and not (_is_cjk(text) and letters >= 12):
@@ -51,10 +55,14 @@ def detect(text: str, fallback: str = "") -> str:
     except LangDetectException:
         return fallback or "und"
     best = guesses[0]
+    if prefer and best.lang not in prefer and best.prob < 0.9:
+        preferred = [g for g in guesses if g.lang in prefer and g.prob >= 0.05]
+        if preferred:
+            best = preferred[0]
     lang = best.lang
     if lang.startswith("zh"):
         lang = chinese_variant(text) or (fallback if fallback.startswith("zh") else lang)
-    if best.prob < 0.5 and fallback:
+    if best.prob < 0.5 and fallback and best.lang not in prefer:
         return fallback
     return lang
 

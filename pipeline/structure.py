@@ -41,6 +41,9 @@ _KO_ARTICLE = re.compile(r"^제\s*(?P<num>\d+)\s*조(?:의\s*(?P<sub>\d+))?\s*(?
 _KO_CHAPTER = re.compile(r"^제\s*(?P<num>\d+)\s*(?P<kind>장|절|편)\s*(?P<rest>.*)$", re.S)
 _ZH_ARTICLE = re.compile(rf"^第\s*(?P<num>[{_CJK_NUM}\d]+)\s*(?P<kind>条|條)\s*(?P<rest>.*)$", re.S)
 _ZH_CHAPTER = re.compile(rf"^第\s*(?P<num>[{_CJK_NUM}\d]+)\s*(?P<kind>章|节|節|编|編)\s*(?P<rest>.*)$", re.S)
+# Canadian bills: "9 (1) Every organization …", the marginal note printed before it.
+_CA_SECTION = re.compile(r"^(?P<num>\d{1,3}(?:\.\d{1,2})?)\s+(?P<rest>\(1\)\s+\S.*)$", re.S)
+_SECTION_WORD = {"fr": "Article", "es": "Artículo", "it": "Articolo", "pt": "Artigo", "de": "Paragraf", "nl": "Artikel"}
 # Codified statute sections inside a bill section: Colorado "6-1-1701.", California "22757.11."
 _STATUTE = re.compile(r"^(?P<num>\d{1,2}-\d{1,2}-\d{3,4}(?:\.\d+)?|\d{4,5}(?:\.\d+)?)\.\s+(?P<rest>\S.*)$", re.S)
 
@@ -124,7 +127,7 @@ def _rest_starts_body(rest: str) -> bool:
     return first.isupper() or first in "“\"'‘«–—-:" or "\u3000" <= first <= "\u9fff" or "\uac00" <= first <= "\ud7af"
 
 
-def parse_heading(text: str) -> Heading | None:
+def parse_heading(text: str, lang: str = "") -> Heading | None:
     text = text.strip()
     if not text or len(text) > 5000:
         return None
@@ -155,6 +158,9 @@ def parse_heading(text: str) -> Heading | None:
     if (m := _KO_CHAPTER.match(text)) and _short_title(m["rest"], 12):
         level = {"편": PART, "장": CHAPTER, "절": GROUP}[m["kind"]]
         return Heading(level, f"제{m['num']}{m['kind']}", title=_clean_title(m["rest"]), kind="chapter")
+    if m := _CA_SECTION.match(text):
+        word = _SECTION_WORD.get(lang, "Section")
+        return Heading(ARTICLE, f"{word} {m['num']}", rest=m["rest"].strip(), number=int(float(m["num"])), kind="ca_section")
     if m := _ZH_ARTICLE.match(text):
         return Heading(ARTICLE, f"第{m['num']}{m['kind']}", rest=m["rest"].strip(), number=chinese_number(m["num"]))
     if (m := _ZH_CHAPTER.match(text)) and _short_title(m["rest"], 30):
@@ -242,8 +248,8 @@ def _joined(enumerator: Block, block: Block) -> Block:
     )
 
 
-def segment(blocks: list[Block]) -> list[Unit]:
-    """Group blocks into citable units, in reading order."""
+def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
+    """Group blocks into citable units, in reading order. `lang` picks the unit word where it varies."""
     if any(b.locator for b in blocks):
         return _segment_by_markup(blocks)
     blocks = merge_enumerators(blocks)
@@ -278,7 +284,7 @@ def segment(blocks: list[Block]) -> list[Unit]:
             unit.paragraphs.append(None)
             i += 1
             continue
-        heading = parse_heading(text)
+        heading = parse_heading(text, lang)
         if in_recitals and heading is None and (m := _RECITAL.match(text)):
             start("recital", f"Recital ({m['num']})", None, None)
             unit.blocks.append(block)
@@ -304,12 +310,16 @@ def segment(blocks: list[Block]) -> list[Unit]:
         in_recitals = False
         title = heading.title
         i += 1
+        if heading.kind == "ca_section" and len(unit.blocks) > 1 and looks_like_title(unit.blocks[-1].text):
+            title = unit.blocks.pop().text.strip()  # the marginal note printed above the section
+            unit.paragraphs.pop()
+            heading.kind = "section"
         if title is None and not heading.rest and i < len(blocks) and looks_like_title(blocks[i].text):
             title = blocks[i].text.strip()
             i += 1
         if heading.level == ARTICLE:
             last_article = heading.number if heading.number is not None else last_article
-        kind = heading.kind if heading.kind in ("article", "section", "annex", "subarticle") else "text"
+        kind = heading.kind if heading.kind in ("article", "section", "annex", "subarticle") else "section" if heading.kind == "ca_section" else "text"
         if heading.kind == "annex":
             last_article = None
         new = start(kind, heading.label, title, heading.level)

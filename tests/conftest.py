@@ -65,25 +65,47 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def _small_rows(shared: Path, corpus_rows: dict[str, dict]) -> list[dict]:
+    return [dict(corpus_rows[p], path=str(shared / "corpus" / p)) for p in SMALL_DOCS]
+
+
 @pytest.fixture
 def small_csv(tmp_path, shared, corpus_rows) -> Path:
     """A CSV naming four small real documents (by absolute path into ../shared)."""
-    rows = [dict(corpus_rows[p], path=str(shared / "corpus" / p)) for p in SMALL_DOCS]
-    return write_csv(tmp_path / "small.csv", rows)
+    return write_csv(tmp_path / "small.csv", _small_rows(shared, corpus_rows))
 
 
-@pytest.fixture
-def small_corpus(settings, store, small_csv):
-    """Four real documents imported, extracted and indexed with the fake encoder."""
+@pytest.fixture(scope="session")
+def small_corpus_template(tmp_path_factory, shared, corpus_rows) -> Path:
+    """Four real documents imported, extracted and indexed with the fake encoder, once."""
     from corpus.importer import import_csv
+    from corpus.settings import Settings
+    from corpus.store import Store
     from index.build import update_index
     from pipeline.encoders import FakeEncoder
     from pipeline.process import process_pending
 
-    import_csv(store, small_csv)
+    root = tmp_path_factory.mktemp("small")
+    settings = Settings(data_dir=root / "data", encoder="fake")
+    store = Store(settings.data_dir)
+    import_csv(store, write_csv(root / "small.csv", _small_rows(shared, corpus_rows)))
     process_pending(store, settings)
     update_index(settings, store, FakeEncoder())
-    return store
+    store.close()
+    return settings.data_dir
+
+
+@pytest.fixture
+def small_corpus(settings, small_corpus_template):
+    """A private copy of the small corpus in this test's data folder (tests may change it)."""
+    import shutil
+
+    from corpus.store import Store
+
+    shutil.copytree(small_corpus_template, settings.data_dir, dirs_exist_ok=True)
+    s = Store(settings.data_dir)
+    yield s
+    s.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,16 @@ from crawlers.spiders.senat import SenatSpider
 from crawlers.spiders.uk_bills import UkBillsSpider
 from crawlers.spiders.uk_legislation import UkLegislationSpider
 
+import sys
+
 SPIDERS = {
     cls.name: cls
     for cls in (EuroparlSpider, EurlexSpider, UkLegislationSpider, UkBillsSpider, CongressSpider, GovinfoSpider,
                 SenatSpider, AssembleeSpider, OurCommonsSpider)
 }
+
+
+def describe(name: str) -> str:
+    """First line of the spider module's docstring (what `ailex crawl --list` prints)."""
+    doc = SPIDERS[name].__doc__ or sys.modules[SPIDERS[name].__module__].__doc__ or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""

@@ -95,6 +95,13 @@ class AilexSpider(scrapy.Spider):
         self.logger.warning("request failed: %s: %r", failure.request.url, failure.value)
 
     # -- strictness ----------------------------------------------------------------
+    fatal: str = ""  # set by fail_run(): the run ends with status 'failed' and this message
+
+    def fail_run(self, message: str) -> None:
+        """The spider cannot run at all (missing key, bad arguments): say so in the run statistics."""
+        self.fatal = message
+        self.logger.error("%s: %s", self.name, message)
+
     def structure_error(self, response: Response | str, what: str) -> None:
         url = response if isinstance(response, str) else response.url
         msg = f"{url}: {what}"

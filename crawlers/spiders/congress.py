@@ -42,7 +42,8 @@ class CongressSpider(AilexSpider):
     async def start(self):
         key = self.settings.get("AILEX_CONGRESS_API_KEY") or ""
         if not key and not self.settings.get("AILEX_REPLAY_URL"):
-            raise RuntimeError("congress: set AILEX_CONGRESS_API_KEY (free key from api.data.gov) to crawl live")
+            self.fail_run("AILEX_CONGRESS_API_KEY is not set (free key from api.data.gov): not crawling congress.gov")
+            return
         async for request in super().start():
             yield request
 
@@ -84,7 +85,7 @@ class CongressSpider(AilexSpider):
             links=[Link("text_versions", text_url)] if text_url else [],
         )
         yield item
-        if text_url and self.wants_documents(item.relevance):
+        if text_url:  # the list of text versions is cheap metadata; the texts are fetched if relevant
             yield self.request(text_url, bill_url=response.url, bill_title=title, relevance=item.relevance,
                                identifiers=item.identifiers)
 
@@ -96,7 +97,7 @@ class CongressSpider(AilexSpider):
         for v in versions:
             formats = {f.get("type"): f.get("url") for f in v.get("formats") or []}
             url = formats.get("Formatted Text") or formats.get("Formatted XML") or formats.get("PDF")
-            if url:
+            if url and self.wants_documents(relevance):
                 yield self.request(url, bill_url=bill_url, bill_title=bill_title, version=v.get("type") or "",
                                    date=(v.get("date") or "")[:10], relevance=relevance, identifiers=identifiers)
 

@@ -148,7 +148,7 @@ class EuroparlSpider(AilexSpider):
         basic = clean(" ".join(response.xpath("//div[@id='section1']//text()").getall()))
         m = re.search(r"Status (.+?)(?: Please go to| Key players|$)", basic)
         status = m.group(1).strip() if m else ""
-        proc_type = re.search(re.escape(reference) + r" (\w+ - [^A-Z]*[A-Za-z()\- ]*?)(?: Subject| Amending| Regulation| Directive| Decision|$)", basic)
+        proc_type = re.search(re.escape(reference) + r" ([A-Z]{3} - .+?) (?:Subject|Status|Regulation|Directive|Decision|Amending|Geographical)\b", basic)
         events = response.xpath("//h2[contains(., 'Key events')]/following::table[1]//tbody/tr")
         if not events:
             raise StructureError("no key events table")
@@ -167,7 +167,11 @@ class EuroparlSpider(AilexSpider):
         yield item
         if self.wants_documents(item.relevance):
             for u in docs:
-                yield self.request(u, procedure=reference, relevance=item.relevance)
+                doc_id = doceo_id(u)
+                if re.match(r"^(A|TA|B|RC)-\d", doc_id):  # plenary documents: same path as from a vote
+                    yield self.request(f"{ODP}/plenary-documents/{doc_id}?format=application/ld+json")
+                else:
+                    yield self.request(u, procedure=reference, relevance=item.relevance)
 
     @strict
     def parse_doceo(self, response, meta_from_odp: dict | None = None, procedure: str = "", relevance: float = 0.0):
@@ -190,6 +194,8 @@ def status_of(oeil_status: str) -> str:
     s = oeil_status.lower()
     if "completed" in s:
         return "completed"
+    if "rejected" in s:
+        return "rejected"
     if "lapsed" in s or "withdrawn" in s:
         return "lapsed"
     return "pending" if s else ""

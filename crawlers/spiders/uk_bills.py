@@ -24,8 +24,7 @@ def bill_page(bill_id) -> str:
 class UkBillsSpider(AilexSpider):
     name = "uk_bills"
     jurisdiction = "UK"
-    allowed_domains = ["bills-api.parliament.uk", "bills.parliament.uk", "publications.parliament.uk",
-                       "www.publications.parliament.uk", "www.legislation.gov.uk", "www.opsi.gov.uk"]
+    allowed_domains = ["parliament.uk", "legislation.gov.uk", "opsi.gov.uk"]  # publications live on all three
     seeds = (f"{API}/Bills?SortOrder=DateUpdatedDescending",)
     watched = ("512",)  # Constitutional Reform and Governance Act 2010 (recorded publications)
     routes = (
@@ -33,7 +32,6 @@ class UkBillsSpider(AilexSpider):
         (r"/api/v1/Bills/\d+/Stages", "parse_stages"),
         (r"/api/v1/Bills/\d+/Publications", "parse_publications"),
         (r"/api/v1/Bills/\d+$", "parse_bill"),
-        (r"publications\.parliament\.uk|legislation\.gov\.uk|opsi\.gov\.uk", "parse_document"),
     )
 
     def __init__(self, *args, bills: str | None = None, **kwargs):
@@ -59,7 +57,7 @@ class UkBillsSpider(AilexSpider):
     def parse_bill(self, response):
         bill = load_json(response)
         bill_id = require(bill.get("billId"), "billId")
-        title = require(bill.get("shortTitle"), "shortTitle")
+        require(bill.get("shortTitle"), "shortTitle")
         yield self.request(f"{API}/Bills/{bill_id}/Stages", bill=bill)
 
     @strict
@@ -93,11 +91,15 @@ class UkBillsSpider(AilexSpider):
         pubs = data.get("publications")
         if pubs is None:
             raise StructureError("no publications key")
+        seen: set[str] = set()
         for pub in pubs:
             links = pub.get("links") or []
             if not links:
                 continue
             main = next((l for l in links if l.get("contentType") == "text/html"), links[0])
+            if main["url"] in seen:  # two publications sharing a document: the first (newest) describes it
+                continue
+            seen.add(main["url"])
             kind = (pub.get("publicationType") or {}).get("name", "")
             item = self.item(
                 source_url=main["url"], title=pub.get("title") or main.get("title") or kind,
@@ -111,7 +113,7 @@ class UkBillsSpider(AilexSpider):
             )
             yield item
             if self.wants_documents(item.relevance):
-                yield self.request(main["url"], meta_item=item)
+                yield self.request(main["url"], self.parse_document, meta_item=item)
 
     def parse_document(self, response, meta_item):
         yield self.item(

@@ -62,11 +62,15 @@ class UkLegislationSpider(AilexSpider):
         entries = sel.xpath("/a:feed/a:entry")
         if not entries:
             raise StructureError("feed without entries")
+        # XML alternates live on the feed's data host (legislation.data.gov.uk); entries without one
+        # get `{page}/data.xml` on that host.
+        data_host = urlsplit(sel.xpath("//a:entry/a:link[@rel='alternate'][@type='application/xml']/@href").get()
+                             or response.url).netloc
         for entry in entries:
             xml = entry.xpath("a:link[@rel='alternate'][@type='application/xml']/@href").get()
             if not xml:
                 page = entry.xpath("a:link[not(@rel)]/@href").get()
-                xml = f"{page}/data.xml" if page else None
+                xml = urlunsplit(urlsplit(page)._replace(netloc=data_host)) + "/data.xml" if page else None
             if not xml:
                 self.structure_error(response, f"entry without XML link: {entry.xpath('a:id/text()').get()}")
                 continue

@@ -108,3 +108,11 @@ def _walk_blocks(root):
 
     yield from visit(root)
     yield from flush()
+
+
+def fragment_blocks(markup: str) -> list[Block]:
+    """Blocks from an HTML fragment embedded in other data (e.g. a CRS summary in BILLSTATUS)."""
+    if not markup.strip():
+        return []
+    root = lxml_html.fragment_fromstring(markup, create_parent="div")
+    return list(_walk_blocks(root))

@@ -23,12 +23,12 @@ log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 _LINE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+|p\.\s*)?\d{1,4}(?:\s*(?:/|of|de|von)\s*\d{1,4})?(?:\s*[-–—])?\s*$", re.I)
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+|p\.\s*)?\d{1,6}(?:\s*(?:/|of|de|von)\s*\d{1,4})?(?:\s*[-–—])?\s*$", re.I)
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 # Lines that start a new block even without a vertical gap: headings and enumerations.
 _BLOCK_START = re.compile(
     r"^(?:(?:Article|Artikel|Artículo|Articolo|Artigo|Art\.|SECTION|Section|SEC\.|Sec\.|CHAPTER|CHAPITRE|KAPITEL|CAPÍTULO|ANNEX|ANNEXE|ANHANG)\s+\S+"
-    r"|\(\s*[0-9a-zA-Z]{1,5}\s*\)\s|[0-9]{1,3}\.\s|[IVXLC]+\s[–-]\s|§\s*\d|제\s*\d+\s*[조장절]|第[一二三四五六七八九十百零〇\d]+[条條章节節])"
+    r"|\d{1,3}(?:\.\d{1,2})?\s\(1\)\s|\(\s*[0-9a-zA-Z]{1,5}\s*\)\s|[a-z]{1,3}\)\s|[0-9]{1,3}\.\s|[IVXLC]+\s[–-]\s|§\s*\d|제\s*\d+\s*[조장절]|第[一二三四五六七八九十百零〇\d]+[条條章节節])"
 )
 
 
@@ -46,6 +46,8 @@ class Page:
     number: int
     lines: list[Line] = field(default_factory=list)
     edge_ys: set[int] | None = None
+    top: float | None = None
+    height: float = 792.0
 
 
 def extract_pdf(data: bytes, declared_language: str = "") -> Extraction:
@@ -95,13 +97,53 @@ def _read_page(page, number: int) -> Page:
     def visit(text, cm, tm, font_dict, font_size):
         if not text:
             return
+        a = tm[0] * cm[0] + tm[1] * cm[2]
+        b = tm[0] * cm[1] + tm[1] * cm[3]
+        if abs(b) > 0.1 * abs(a) + 0.01:
+            return  # rotated text: margin stamps and watermarks, never the body
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
         scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
         fragments.append((x, y, (font_size or 1.0) * scale, text))
 
     page.extract_text(visitor_text=visit)
-    return Page(number, _lines(fragments))
+    box = page.cropbox
+    left, bottom, right, top = float(box.left), float(box.bottom), float(box.right), float(box.top)
+    # Text drawn outside the visible page (some prints keep a shifted copy of each column there).
+    fragments = [f for f in fragments if left - 2 <= f[0] <= right and bottom - 2 <= f[1] <= top + 2]
+    return Page(number, _dedupe_layers(_lines(_drop_margin_numbers(fragments))), top=top, height=top - bottom)
+
+
+def _drop_margin_numbers(fragments: list[tuple[float, float, float, str]]) -> list[tuple[float, float, float, str]]:
+    """Bill prints number every fifth line in a margin or gutter: bare numbers stacked at one x."""
+    by_x: Counter[int] = Counter(round(x / 3) for x, _, _, t in fragments if _LINE_NUMBER.match(t))
+    margins = {key for key, n in by_x.items() if n >= 3}
+    if not margins:
+        return fragments
+    return [f for f in fragments if not (_LINE_NUMBER.match(f[3]) and round(f[0] / 3) in margins)]
+
+
+def _dedupe_layers(lines: list[Line]) -> list[Line]:
+    """Some prints draw the same text twice (a visible layer and a tagged copy): keep the first run.
+
+    A run is a maximal sequence of lines going down the page; a later run whose text repeats an
+    earlier one (digits ignored, since only one copy carries the line numbers) is dropped.
+    """
+    runs: list[list[Line]] = []
+    for line in lines:
+        if runs and line.y <= runs[-1][-1].y + 0.5 * line.size:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    seen: set[str] = set()
+    kept: list[Line] = []
+    for run in runs:
+        key = re.sub(r"[\d\s]+", "", "".join(ln.text for ln in run))
+        if len(key) > 40 and key in seen:
+            continue
+        seen.add(key)
+        kept.extend(run)
+    return kept
 
 
 def _lines(fragments: list[tuple[float, float, float, str]]) -> list[Line]:
@@ -120,7 +162,9 @@ def _lines(fragments: list[tuple[float, float, float, str]]) -> list[Line]:
                     current.text += " "
                 continue
             same_line = current is not None and abs(y - current.y) < 0.5 * max(size, current.size)
-            if current is None or (newline and not same_line) or not same_line:
+            if same_line and _apart(current, x, size):
+                same_line = False  # another text object on the same baseline: a margin note, a footer slug
+            if current is None or not same_line:
                 current = Line(x=x, y=y, size=size, text=piece)
                 lines.append(current)
             else:
@@ -131,6 +175,12 @@ def _lines(fragments: list[tuple[float, float, float, str]]) -> list[Line]:
     for line in lines:
         line.text = re.sub(r"\s+", " ", line.text).strip()
     return [ln for ln in lines if ln.text]
+
+
+def _apart(line: Line, x: float, size: float) -> bool:
+    """Far left of the line start, or far right of where its text can end (glyphs are at most ~1em)."""
+    width = sum(size if _CJK_CHAR.match(ch) else 0.6 * size for ch in line.text)
+    return x < line.x - 2 or x > line.x + width + 4 * size
 
 
 def _glue(left: str, right: str) -> str:
@@ -156,13 +206,18 @@ def _drop_running_lines(pages: list[Page]) -> None:
         seen.update({_normal(ln.text) for i, ln in enumerate(page.lines) if _edge(page, i)})
     threshold = max(3, 0.25 * len(pages))
     running = {key for key, n in seen.items() if n >= threshold}
+    # First-page mastheads repeat pieces of the running header ("Federal Register", "Vol. 88, No. 210").
+    running_text = " | ".join(running)
     for page in pages:
         kept = []
         numbers = _margin_numbers(page.lines)
         for i, ln in enumerate(page.lines):
             if id(ln) in numbers:
                 continue
-            if _edge(page, i) and (_normal(ln.text) in running or _PAGE_NUMBER.match(ln.text)):
+            key = _normal(ln.text)
+            if _edge(page, i) and (key in running or _PAGE_NUMBER.match(ln.text)):
+                continue
+            if len(key) >= 12 and key in running_text and page.top is not None and ln.y > page.top - 0.15 * page.height:
                 continue
             kept.append(ln)
         page.lines = kept

@@ -1,0 +1,27 @@
+"""Retrieval units: what the vector index actually holds.
+
+Each passage contributes its own vector (window 0) and, with sentence vectors on, one
+vector per sentence window (1…1023). A unit id packs both into one int64, so mapping a
+FAISS hit back to its passage is a shift, with no lookup table to keep in sync."""
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.windows import sentence_windows
+
+WINDOW_BITS = 10
+
+
+def unit_id(passage_id: int, window: int) -> int:
+    return (int(passage_id) << WINDOW_BITS) | window
+
+
+def passage_ids(unit_ids: np.ndarray) -> np.ndarray:
+    return np.asarray(unit_ids, np.int64) >> WINDOW_BITS
+
+
+def units(passage_id: int, text: str, sentence_vectors: bool) -> list[tuple[int, str]]:
+    out = [(unit_id(passage_id, 0), text)]
+    if sentence_vectors:
+        out += [(unit_id(passage_id, n), w) for n, w in enumerate(sentence_windows(text), start=1)]
+    return out

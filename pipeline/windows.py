@@ -1,0 +1,55 @@
+"""Sentence windows: the small retrieval units embedded beside each passage.
+
+A ~150-word passage vector dilutes any one sentence in it, so a query that paraphrases a
+single provision (the usual case: "comparable to Article 50(2)") loses to look-alike
+passages elsewhere. Embedding each sentence too, and scoring a passage by its best unit,
+keeps passages citable while matching at sentence precision."""
+from __future__ import annotations
+
+from pipeline.chunk import sentences, words
+
+MAX_WORDS = 60  # longer sentences (enumerations without full stops) are cut at clause ends
+MIN_WORDS = 5  # shorter pieces ("(a)", "Article 5") join the next sentence
+MAX_WINDOWS = 1023  # unit ids keep 10 bits for the window number (see index/units.py)
+
+
+def _cut(sentence: str) -> list[str]:
+    if words(sentence) <= MAX_WORDS:
+        return [sentence]
+    out, buf = [], []
+    for token in sentence.split():
+        buf.append(token)
+        if len(buf) >= MAX_WORDS * 0.6 and token.endswith((";", ",", ":")) or len(buf) >= MAX_WORDS:
+            out.append(" ".join(buf))
+            buf = []
+    if buf:
+        if out and len(buf) < MIN_WORDS:
+            out[-1] += " " + " ".join(buf)
+        else:
+            out.append(" ".join(buf))
+    return out
+
+
+def sentence_windows(text: str) -> list[str]:
+    """The passage's sentences (merged when tiny, cut when huge); [] when it is one sentence."""
+    pieces: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            for s in sentences(line):
+                pieces.extend(_cut(s))
+    merged: list[str] = []
+    carry = ""
+    for piece in pieces:
+        piece = f"{carry} {piece}".strip() if carry else piece
+        if words(piece) < MIN_WORDS:
+            carry = piece
+            continue
+        carry = ""
+        merged.append(piece)
+    if carry:
+        if merged:
+            merged[-1] += " " + carry
+        else:
+            merged.append(carry)
+    return merged[:MAX_WINDOWS] if len(merged) > 1 else []

@@ -1,0 +1,56 @@
+"""The `ailex` command on real documents (fake encoder): import → index → search → status."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from corpus.settings import get_settings
+
+
+@pytest.fixture
+def run(settings, monkeypatch):
+    monkeypatch.setenv("AILEX_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("AILEX_ENCODER", "fake")
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0):
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == code, (result.output, result.exception)
+        return result
+
+    yield invoke
+    get_settings.cache_clear()
+
+
+def test_import_index_search_status(run, small_csv):
+    out = run("import", str(small_csv)).output
+    assert "4 new" in out and "processed 4 documents" in out
+    assert "4 unchanged" in run("import", str(small_csv)).output
+    assert "index:" in run("index").output
+    assert "up to date" in run("index").output
+    res = json.loads(run("search", "facial recognition", "--jurisdiction", "US-MD", "-k", "3", "--json").output)
+    assert len(res["results"]) == 3 and {r["document"]["jurisdiction"] for r in res["results"]} == {"US-MD"}
+    human = run("search", "generative AI services", "--lang", "zh", "-k", "2").output
+    assert "CN" in human and "zh-cn" in human
+    status = json.loads(run("status", "--json").output)
+    assert status["documents"] == 4
+    assert set(status) >= {"documents", "passages", "by_status", "by_jurisdiction", "by_language"}
+    assert status["by_status"] == {"extracted": 4} and status["index"]["count"] == status["passages"]
+    per_doc = json.loads(run("status", "--json", "--documents").output)["per_document"]
+    assert all(d["passages"] > 0 and d["words"] > 0 for d in per_doc)
+
+
+def test_errors_are_readable(run, tmp_path):
+    assert "does not exist" in run("import", str(tmp_path / "missing.csv"), code=1).output
+    assert "ailex index" in run("search", "anything", code=1).output
+    assert "--mode" in run("search", "x", "--mode", "fuzzy", code=1).output
+
+
+def test_help_lists_every_command(run):
+    out = run("--help").output
+    for cmd in ("import", "process", "index", "search", "serve", "status", "eval", "model"):
+        assert cmd in out

@@ -1,0 +1,141 @@
+"""End to end through the real Scrapy engine (in child processes: one Twisted reactor per process):
+every spider against the replay server, then the corpus and the index; a second run adds nothing."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from corpus.crawl_state import CrawlState
+from corpus.store import Store
+from tests.conftest import ROOT
+from tests.crawl_helpers import SNAPSHOT
+
+pytestmark = pytest.mark.slow
+
+# documents parsed per spider from the recording (everything the recording answers along each chain)
+EXPECTED_ITEMS = {"europarl": 10, "eurlex": 4, "uk_legislation": 5, "uk_bills": 41, "congress": 1, "govinfo": 7,
+                  "senat": 11, "assemblee": 3, "ourcommons": 3}
+
+
+def ailex(tmp_path, *args, check=True):
+    env = {**os.environ, "AILEX_DATA_DIR": str(tmp_path / "data"), "AILEX_ENCODER": "fake",
+           "AILEX_CRAWL_SCHEDULE": str(tmp_path / "none.toml")}
+    proc = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"ailex {' '.join(args)} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+def crawl_json(tmp_path, *args, check=True) -> dict:
+    proc = ailex(tmp_path, "crawl", *args, "--json", check=check)
+    return json.loads(proc.stdout)
+
+
+def test_replay_crawl_all_then_recrawl_adds_nothing(tmp_path):
+    first = crawl_json(tmp_path, "--all", "--replay", str(SNAPSHOT), "--min-relevance", "0")
+    runs = {r["spider"]: r for r in first["runs"]}
+    assert {k: r["stats"]["items"] for k, r in runs.items()} == EXPECTED_ITEMS
+    assert all(r["status"] == "ok" for r in runs.values()), {k: r["message"] for k, r in runs.items()}
+    assert all(r["stats"]["new"] == EXPECTED_ITEMS[k] and r["stats"]["changed"] == 0 for k, r in runs.items())
+    assert all(r["stats"]["structure_errors"] == 0 and r["stats"]["failed"] == 0 for r in runs.values())
+    assert runs["europarl"]["stats"]["not_found"] > 0  # unrecorded URLs answered 404, like a real server
+
+    store = Store(tmp_path / "data")
+    docs = {d.source_key: d for d in store.documents()}
+    assert len(docs) == sum(EXPECTED_ITEMS.values())
+    ai_act = docs["https://eur-lex.europa.eu/procedure/EN/2021_106"]
+    assert (ai_act.jurisdiction, ai_act.doc_type, ai_act.identifiers["procedure"]) == ("EU", "procedure", "2021/0106(COD)")
+    assert ai_act.processing_status.value == "extracted"
+    report = docs["https://www.europarl.europa.eu/doceo/document/A-9-2024-0163_EN.html"]
+    assert report.doc_type == "committee_report" and report.date == "2024-04-04"
+    bill = docs["https://bills.parliament.uk/bills/2818"]
+    assert bill.current_version is None  # metadata-only record: no text to store
+    state = CrawlState(store)
+    links = state.links("https://oeil.europarl.europa.eu/oeil/en/procedure-file?reference=2024/2006(REG)")
+    assert ("committee_report", "https://www.europarl.europa.eu/doceo/document/A-9-2024-0163_EN.html") in [
+        (l.relation, l.to_key) for l in links]
+    related = state.related_documents(docs["https://oeil.europarl.europa.eu/oeil/en/procedure-file?reference=2024/2006(REG)"].id)
+    assert report.id in [r["id"] for r in related]
+    versions = store.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0]
+    passages = store.counts()["passages"]
+    assert first["index"]["count"] == passages > 0 and first["processed"] == versions
+    assert {"EU", "UK", "US", "FR", "CA"} <= set(store.counts()["by_jurisdiction"])
+    store.close()
+
+    second = crawl_json(tmp_path, "--all", "--replay", str(SNAPSHOT), "--min-relevance", "0")
+    runs2 = {r["spider"]: r for r in second["runs"]}
+    assert {k: (r["stats"]["new"], r["stats"]["changed"]) for k, r in runs2.items()} == {k: (0, 0) for k in EXPECTED_ITEMS}
+    assert {k: r["stats"]["unchanged"] for k, r in runs2.items()} == EXPECTED_ITEMS
+    assert sum(r["stats"]["not_modified"] for r in runs2.values()) > 50  # conditional requests answered 304
+    assert second["processed"] == 0 and second["index"]["added"] == 0 and second["index"]["removed"] == 0
+    store = Store(tmp_path / "data")
+    assert len(store.documents()) == len(docs)
+    assert store.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0] == versions
+    assert store.counts()["passages"] == passages
+    summary = CrawlState(store).summary()
+    assert set(summary["last_runs"]) == set(EXPECTED_ITEMS) and summary["last_runs"]["senat"]["unchanged"] == 11
+
+
+def test_default_relevance_keeps_the_ai_documents_only(tmp_path):
+    out = crawl_json(tmp_path, "eurlex", "ourcommons", "govinfo", "--replay", str(SNAPSHOT), "--no-index")
+    runs = {r["spider"]: r["stats"] for r in out["runs"]}
+    assert {k: (s["new"], s["off_topic"]) for k, s in runs.items()} == {
+        "eurlex": (1, 3), "ourcommons": (1, 2), "govinfo": (0, 7)}
+    store = Store(tmp_path / "data")
+    assert sorted(d.title[:40] for d in store.documents()) == [
+        "COM (2021) 206: Proposal for a REGULATIO", "Standing Committee on Science and Resear"]
+    assert CrawlState(store).summary()["documents_off_topic"] == 12
+
+
+def test_changed_page_structure_fails_loudly(tmp_path):
+    """A source that changed its pages: the procedure file now serves something else → structure_error, exit 1."""
+    rec = tmp_path / "rec"
+    (rec / "bodies").mkdir(parents=True)
+    (rec / "bodies" / "p.html").write_bytes(
+        (SNAPSHOT / "bodies/eu/ep_howtheyvote/press-release_20221014IPR43206.html").read_bytes())
+    (rec / "responses.jsonl").write_text(json.dumps({
+        "method": "GET", "url": "https://oeil.europarl.europa.eu/oeil/en/procedure-file?reference=2021/0106(COD)",
+        "status": 200, "content_type": "text/html", "body": "bodies/p.html"}) + "\n")
+    proc = ailex(tmp_path, "crawl", "europarl", "--replay", str(rec), "--no-index", "--json",
+                 "--arg", "sittings=", "--arg", "procedures=2021/0106(COD)", check=False)
+    assert proc.returncode == 1
+    [run] = json.loads(proc.stdout)["runs"]
+    assert run["status"] == "structure_error" and run["stats"]["structure_errors"] == 1
+    assert "zero items" in run["message"] and "no procedure reference" in run["message"]
+
+
+def test_schedule_once_survives_a_failing_job(tmp_path):
+    cfg = tmp_path / "schedule.toml"
+    cfg.write_text(f'[[jobs]]\nname = "broken"\nspiders = ["no_such_spider"]\ncron = "0 3 * * *"\n\n'
+                   f'[[jobs]]\nname = "canada"\nspiders = ["ourcommons"]\ncron = "*/5 * * * *"\nindex = false\n'
+                   f'replay = "{SNAPSHOT}"\n')
+    proc = ailex(tmp_path, "schedule", "--config", str(cfg), "--once", check=False)
+    assert proc.returncode == 1
+    assert "broken: exit 1" in proc.stdout and "canada: ok" in proc.stdout
+    logs = tmp_path / "data" / "logs"
+    text = (logs / "schedule.log").read_text()
+    assert "job broken: exit 1" in text and "job canada: exit 0" in text
+    assert len(list(logs.glob("canada-*.log"))) == 1
+    store = Store(tmp_path / "data")
+    assert [r.spider for r in CrawlState(store).runs()] == ["ourcommons"]
+
+
+def test_server_errors_are_retried_with_backoff_then_fail_the_run(tmp_path):
+    rec = tmp_path / "rec"
+    (rec / "bodies").mkdir(parents=True)
+    (rec / "bodies" / "err.txt").write_text("Service Unavailable")
+    (rec / "responses.jsonl").write_text(json.dumps({
+        "method": "GET", "url": "https://www.ourcommons.ca/Content/House/441/Debates/303/HAN303-E.XML",
+        "status": 503, "content_type": "text/plain", "body": "bodies/err.txt"}) + "\n")
+    proc = ailex(tmp_path, "crawl", "ourcommons", "--replay", str(rec), "--no-index", "--json",
+                 "--arg", "sittings=441/303", "--arg", "evidence=", check=False)
+    assert proc.returncode == 1
+    [run] = json.loads(proc.stdout)["runs"]
+    assert run["status"] == "failed" and "no page could be fetched" in run["message"]
+    assert run["stats"]["retries"] == 3 and run["stats"]["failed"] == 1
+    assert run["stats"]["requests"] == 5  # robots.txt + 1 + 3 retries
