@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         min_relevance: float = typer.Option(None, "--min-relevance", min=0.0, max=1.0, help="AI-relevance "
                                             "threshold for storing documents [default: AILEX_CRAWL_MIN_RELEVANCE]"),
         arg: list[str] = typer.Option(None, "--arg", "-a", help="Spider argument KEY=VALUE (repeatable), "
-                                      "e.g. -a sittings=2024-04-24 -a urls=https://…"),
+                                      "e.g. -a sittings=2024-04-24; SPIDER.KEY=VALUE for one spider only"),
         as_json: bool = typer.Option(False, "--json", help="Print the runs as JSON."),
     ) -> None:
         """Crawl parliamentary sources (politely) into the corpus, then process and index what is new.

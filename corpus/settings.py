@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `ailex serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `ailex serve` listens on.")
     max_k: int = Field(100, ge=1, le=1000, description="Largest k the API accepts.")
+    min_score: float = Field(
+        0.0, ge=0.0, le=1.0, description="Relevance cutoff: semantic matches scoring below it are hidden "
+        "(\"no good match\") in comparisons.",
+    )
     # -- crawling (crawlers/, `ailex crawl`, `ailex schedule`) --------------------------
     crawl_contact_url: str = Field(
         "", description="Contact URL (or mailto:) put in the crawler's User-Agent so site operators can "

@@ -21,7 +21,7 @@ from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from corpus.crawl_state import CrawlState, HttpValidators
-from corpus.store import Store, sha256_bytes
+from corpus.store import Store
 
 from crawlers.replay import ORIGINAL_URL_HEADER
 

@@ -47,6 +47,14 @@ def resolve_spiders(names: list[str], all_: bool) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def args_for(spider: str, args: dict[str, str]) -> dict[str, str]:
+    """Spider arguments for one spider: `KEY=V` goes to every spider, `SPIDER.KEY=V` to that one only
+    (`sittings` means a date to europarl and a sitting number to ourcommons)."""
+    out = {k: v for k, v in args.items() if "." not in k}
+    out.update({k.split(".", 1)[1]: v for k, v in args.items() if k.startswith(f"{spider}.")})
+    return out
+
+
 def run_crawl(
     settings: Settings, spiders: list[str], *, replay: Path | None = None, http_cache: bool | None = None,
     min_relevance: float | None = None, spider_args: dict[str, str] | None = None, log_level: str = "INFO",
@@ -65,7 +73,7 @@ def run_crawl(
         for name in spiders:
             crawler = process.create_crawler(SPIDERS[name])
             crawlers.append(crawler)
-            process.crawl(crawler, **(spider_args or {}))
+            process.crawl(crawler, **args_for(name, spider_args or {}))
         process.start()
     finally:
         if server:

@@ -154,11 +154,14 @@ class Searcher:
         return vec
 
     def _dense(self, query: str, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        return self.dense_by_vector(self.query_vector(query), depth, allowed)
+
+    def dense_by_vector(self, vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """Best passages by their best unit (the passage itself or one of its sentences)."""
         snap = self.snapshot
         per_passage = max(1.0, len(snap.unit_ids) / max(len(snap.columns), 1))
         unit_depth = int(min(len(snap.unit_ids), max(depth * per_passage * 2, 200)))
-        scores, ids = snap.index.search(self.query_vector(query)[None, :], unit_depth, snap.allowed_units(allowed))
+        scores, ids = snap.index.search(vector[None, :], unit_depth, snap.allowed_units(allowed))
         best: dict[int, float] = {}
         for pid, score in zip(passage_ids(ids[0][ids[0] >= 0]), scores[0][ids[0] >= 0]):
             if int(pid) not in best:  # hits come best first

@@ -98,3 +98,43 @@ class Health(BaseModel):
     passages: int
     by_status: dict[str, int]
     index: IndexInfo | None
+
+
+class CompareMatch(PassageOut):
+    jurisdiction: str
+    score: float
+    citation: str
+    document: DocumentOut
+
+    @classmethod
+    def from_match(cls, m, retrieved) -> "CompareMatch":
+        from index.compare import citation
+
+        return cls(jurisdiction=m.jurisdiction, score=round(m.score, 5), citation=citation(m, retrieved),
+                   document=DocumentOut.from_document(m.document), **PassageOut.from_passage(m.passage).model_dump())
+
+
+class CompareResponse(BaseModel):
+    query: str
+    took_ms: float
+    retrieved: str
+    source: CompareMatch | None
+    matches: list[CompareMatch]
+    no_match: list[str]
+
+
+class PassagePair(BaseModel):
+    score: float
+    source: PassageOut
+    target: PassageOut
+
+
+class SimilarDocumentOut(BaseModel):
+    document: DocumentOut
+    score: float
+    pairs: list[PassagePair]
+
+
+class SimilarResponse(BaseModel):
+    document: DocumentOut
+    similar: list[SimilarDocumentOut]

@@ -96,3 +96,50 @@ def test_search_before_any_index_says_what_to_do(settings, store):
         assert r.status_code == 503 and "ailex index" in r.json()["detail"]
         assert c.get("/healthz").json()["status"] == "no_index"
         assert "ailex index" in c.get("/", params={"q": "x"}).text
+
+
+def test_compare_by_text_gives_one_best_passage_per_jurisdiction(client):
+    r = client.get("/api/compare", params={"q": "use of facial recognition technology by law enforcement"})
+    assert r.status_code == 200
+    body = r.json()
+    jurs = [m["jurisdiction"] for m in body["matches"]]
+    assert len(jurs) == len(set(jurs)) and set(jurs) <= {"CN", "US-MD", "US-CA"}
+    assert [m["score"] for m in body["matches"]] == sorted((m["score"] for m in body["matches"]), reverse=True)
+    m = body["matches"][0]
+    assert m["document"]["title"] in m["citation"] and "retrieved" in m["citation"]
+
+
+def test_compare_from_a_passage_excludes_its_own_document_and_exports_csv(client, small_corpus):
+    md = next(d for d in small_corpus.documents() if d.jurisdiction == "US-MD")
+    pid = small_corpus.passages(md.id)[3].id
+    body = client.get("/api/compare", params={"passage_id": pid}).json()
+    assert body["source"]["passage_id"] == pid
+    assert all(m["document"]["id"] != md.id for m in body["matches"])
+    narrowed = client.get("/api/compare", params={"passage_id": pid, "jurisdiction": "CN"}).json()
+    assert [m["jurisdiction"] for m in narrowed["matches"]] == ["CN"]
+    csv_resp = client.get("/api/compare", params={"passage_id": pid, "format": "csv"})
+    assert csv_resp.headers["content-type"].startswith("text/csv")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(csv_resp.text)))
+    assert len(rows) == len(body["matches"]) and rows[0]["citation"] and rows[0]["source_url"] is not None
+
+
+def test_compare_errors(client):
+    assert client.get("/api/compare").status_code == 422
+    assert client.get("/api/compare", params={"q": "x", "passage_id": 1}).status_code == 422
+    assert client.get("/api/compare", params={"passage_id": 999999}).status_code == 404
+
+
+def test_similar_documents_come_from_other_jurisdictions_with_pairs(client, small_corpus):
+    cn_en = next(d for d in small_corpus.documents() if d.jurisdiction == "CN" and d.language == "en")
+    body = client.get(f"/api/documents/{cn_en.id}/similar", params={"k": 3}).json()
+    assert body["document"]["id"] == cn_en.id
+    assert body["similar"] and all(s["document"]["jurisdiction"] != "CN" for s in body["similar"])
+    scores = [s["score"] for s in body["similar"]]
+    assert scores == sorted(scores, reverse=True)
+    for s in body["similar"]:
+        assert 1 <= len(s["pairs"]) <= 3
+        assert len({p["source"]["passage_id"] for p in s["pairs"]}) == len(s["pairs"])
+    assert client.get("/api/documents/nope-0000000000/similar").status_code == 404

@@ -44,6 +44,21 @@ def test_import_index_search_status(run, small_csv):
     assert all(d["passages"] > 0 and d["words"] > 0 for d in per_doc)
 
 
+def test_compare_writes_csv_with_citations(run, small_csv, tmp_path):
+    import csv
+
+    run("import", str(small_csv))
+    run("index")
+    out = tmp_path / "cmp.csv"
+    run("compare", "facial recognition by law enforcement", "--jurisdiction", "US-MD,CN", "--csv", str(out))
+    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert sorted(r["jurisdiction"] for r in rows) == ["CN", "US-MD"]
+    assert all(r["citation"].startswith(r["title"]) and r["text"] for r in rows)
+    human = run("compare", "facial recognition by law enforcement", "--jurisdiction", "US-MD").output
+    assert human.startswith("US-MD") and "retrieved" in human
+    assert "one of them" in run("compare", code=1).output
+
+
 def test_errors_are_readable(run, tmp_path):
     assert "does not exist" in run("import", str(tmp_path / "missing.csv"), code=1).output
     assert "ailex index" in run("search", "anything", code=1).output

@@ -188,3 +188,37 @@ def test_every_spider_declares_what_the_base_needs():
     for name, cls in SPIDERS.items():
         assert cls.jurisdiction in {"EU", "UK", "US", "FR", "CA"} and cls.routes, name
         assert describe(name), name
+
+
+def test_live_settings_are_polite(settings):
+    from crawlers.settings import scrapy_settings
+
+    s = scrapy_settings(settings.model_copy(update={"crawl_contact_url": "https://example.org/ailex"}))
+    assert s["ROBOTSTXT_OBEY"] and s["AUTOTHROTTLE_ENABLED"] and s["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
+    assert s["DOWNLOAD_DELAY"] == 1.0 and "DOWNLOAD_HANDLERS" not in s and not s["HTTPCACHE_ENABLED"]
+    assert "+https://example.org/ailex" in s["USER_AGENT"] and s["USER_AGENT"].startswith("ailex-crawler/")
+    assert s["DOWNLOADER_MIDDLEWARES"]["crawlers.middlewares.BackoffRetryMiddleware"] == 550
+    assert s["AILEX_MIN_RELEVANCE"] == 0.3 and s["AILEX_GOVINFO_API_KEY"] == "DEMO_KEY"
+    replay = scrapy_settings(settings, replay_url="http://127.0.0.1:1", http_cache=True)
+    assert replay["DOWNLOAD_HANDLERS"]["https"] == "crawlers.middlewares.ReplayDownloadHandler"
+    assert replay["ROBOTSTXT_OBEY"] and replay["AUTOTHROTTLE_ENABLED"] and replay["HTTPCACHE_ENABLED"]
+
+
+def test_scheduled_windows():
+    from crawlers.spiders.europarl import EuroparlSpider
+    from crawlers.spiders.govinfo import GovinfoSpider
+    from tests.crawl_helpers import make_spider
+
+    ep = make_spider(EuroparlSpider, sittings="", days="3")
+    assert len(ep.sittings) == 3
+    gi = make_spider(GovinfoSpider, since="7d")
+    assert gi.since.endswith("T00:00:00Z") and gi.since[:4].isdigit()
+
+
+def test_spider_arguments_can_target_one_spider():
+    from crawlers.runner import args_for
+
+    args = {"max_pages": "2", "europarl.sittings": "2024-04-24", "ourcommons.sittings": "441/303"}
+    assert args_for("europarl", args) == {"max_pages": "2", "sittings": "2024-04-24"}
+    assert args_for("ourcommons", args) == {"max_pages": "2", "sittings": "441/303"}
+    assert args_for("senat", args) == {"max_pages": "2"}

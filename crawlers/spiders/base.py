@@ -20,7 +20,6 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 

@@ -115,8 +115,7 @@ class EurlexSpider(AilexSpider):
             date=dates[0] if dates else "", status="", response=response,
             identifiers={"procedure": reference, "eurovoc": info.get("EuroVoc thesaurus", "").replace(" More Less", ";"),
                          "committee": info.get("Parliamentary committee responsible", ""),
-                         "rapporteur": info.get("Rapporteur", ""),
-                         "celex_final": info.get("CELEX number of the main document", "")},
+                         "rapporteur": info.get("Rapporteur", "")},
             links=[Link(uri_type(u), all_page(u)) for u in uris],
         )
         yield item

@@ -7,7 +7,8 @@ Chain, as the EP publishes it:
   → data.europarl.europa.eu/api/v2/procedures/2024-2006 (JSON-LD: title, documents)
   → oeil.europarl.europa.eu/oeil/en/procedure-file?reference=2024/2006(REG) (the procedure file)
   → europarl.europa.eu/doceo/document/A-9-2024-0163_EN.html (the report itself).
-Seeds: sittings (`-a sittings=2024-04-24,2024-04-23`, term from the date) and watched procedures
+Seeds: sittings (`-a sittings=2024-04-24,2024-04-23`, term from the date; `-a days=14` adds the
+last 14 days, for scheduled runs) and watched procedures
 (`-a procedures=2021/0106(COD),…`). The documents of a procedure file are fetched when the
 procedure is AI-relevant; every document reached from a vote is fetched.
 """
@@ -83,10 +84,17 @@ class EuroparlSpider(AilexSpider):
         (r"/doceo/document/", "parse_doceo"),
     )
 
-    def __init__(self, *args, sittings: str | None = None, procedures: str | None = None, **kwargs):
+    def __init__(self, *args, sittings: str | None = None, procedures: str | None = None, days: str = "",
+                 **kwargs):
         super().__init__(*args, **kwargs)
         if sittings is not None:
             self.sittings = tuple(s.strip() for s in sittings.split(",") if s.strip())
+        if days:  # scheduled use: the vote lists of the last N days (non-sitting days answer 404)
+            from datetime import date, timedelta
+
+            today = date.today()
+            recent = [(today - timedelta(days=i)).isoformat() for i in range(int(days))]
+            self.sittings = tuple(dict.fromkeys([*self.sittings, *recent]))
         if procedures is not None:
             self.procedures = tuple(p.strip() for p in procedures.split(",") if p.strip())
 

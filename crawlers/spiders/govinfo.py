@@ -2,7 +2,7 @@
 BILLSTATUS XML (bill status: actions, committees, text versions, committee reports) → bill text.
 
 API key: AILEX_GOVINFO_API_KEY (default DEMO_KEY, rate-limited), sent as `api_key` in the query
-as the govinfo API documents it. `-a since=2024-01-01T00:00:00Z` picks the change window;
+as the govinfo API documents it. `-a since=2024-01-01T00:00:00Z` (or `-a since=7d`) picks the change window;
 `-a max_pages=N` follows `nextPage`. BILLSTATUS files of watched bills are seeds too.
 """
 from __future__ import annotations
@@ -45,6 +45,10 @@ class GovinfoSpider(AilexSpider):
 
     def __init__(self, *args, since: str = "2018-01-01T00:00:00Z", max_pages: str = "1", **kwargs):
         super().__init__(*args, **kwargs)
+        if since.endswith("d") and since[:-1].isdigit():  # "7d": packages changed in the last 7 days
+            from datetime import datetime, timedelta, timezone
+
+            since = (datetime.now(timezone.utc) - timedelta(days=int(since[:-1]))).strftime("%Y-%m-%dT00:00:00Z")
         self.since, self.max_pages = since, int(max_pages)
 
     def request(self, url, callback=None, **kwargs):

@@ -155,8 +155,6 @@ def _lines(fragments: list[tuple[float, float, float, str]]) -> list[Line]:
         size = size if 2 <= size <= 72 else 10.0
         pieces = text.split("\n")
         for k, piece in enumerate(pieces):
-            if k > 0:
-                newline = True
             if not piece.strip():
                 if current is not None and piece and not current.text.endswith(" "):
                     current.text += " "
@@ -164,12 +162,12 @@ def _lines(fragments: list[tuple[float, float, float, str]]) -> list[Line]:
             same_line = current is not None and abs(y - current.y) < 0.5 * max(size, current.size)
             if same_line and _apart(current, x, size):
                 same_line = False  # another text object on the same baseline: a margin note, a footer slug
-            if current is None or not same_line:
-                current = Line(x=x, y=y, size=size, text=piece)
+            if current is None or not same_line or k > 0:
+                # pypdf breaks a fragment where it saw the baseline change; we only know where the fragment began
+                current = Line(x=x, y=y - 0.01 * k, size=size, text=piece)
                 lines.append(current)
             else:
                 current.text = _glue(current.text, piece)
-            newline = False
         if text.endswith("\n"):
             newline = True
     for line in lines:

@@ -6,8 +6,21 @@ import re
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
-from search_api.deps import StoreDep
-from search_api.schemas import DocumentDetail, DocumentOut, PassageOut, VersionOut
+from typing import Annotated
+
+from fastapi import Query
+
+from index.similar import similar_documents
+from search_api.deps import SearcherDep, StoreDep
+from search_api.schemas import (
+    DocumentDetail,
+    DocumentOut,
+    PassageOut,
+    PassagePair,
+    SimilarDocumentOut,
+    SimilarResponse,
+    VersionOut,
+)
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 DOC_ID = re.compile(r"^[a-z0-9-]{1,80}$")
@@ -51,3 +64,15 @@ def get_file(doc_id: str, store: StoreDep) -> Response:
         store.read_blob(v.sha256), media_type=v.content_type,
         headers={"Content-Disposition": f'inline; filename="{safe_name}"', "X-Content-Type-Options": "nosniff"},
     )
+
+
+@router.get("/{doc_id}/similar", response_model=SimilarResponse)
+def similar(doc_id: str, store: StoreDep, searcher: SearcherDep,
+            k: Annotated[int, Query(ge=1, le=50, description="How many documents.")] = 5) -> SimilarResponse:
+    """Documents in other jurisdictions most similar to this one, with the passage pairs that make them similar."""
+    d = _document(store, doc_id)
+    return SimilarResponse(document=DocumentOut.from_document(d), similar=[
+        SimilarDocumentOut(document=DocumentOut.from_document(s.document), score=round(s.score, 5), pairs=[
+            PassagePair(score=round(p.score, 5), source=PassageOut.from_passage(p.source),
+                        target=PassageOut.from_passage(p.target)) for p in s.pairs])
+        for s in similar_documents(searcher, d.id, k)])
