@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
             summary["index"] = {"count": report.count, "added": report.added, "removed": report.removed}
             if not as_json:
                 typer.echo(f"processed {processed.processed} new/changed versions; index: {report.count} passages "
-                           f"(+{report.added} -{report.removed})")
+                           f"({report.added} vectors added, {report.removed} removed)")
         elif not as_json:
             typer.echo(f"{new} new or changed documents stored; not indexed (--no-index)")
         if as_json:

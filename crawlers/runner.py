@@ -64,11 +64,15 @@ def run_crawl(
     started = time.monotonic()
     server = ReplayServer(replay).start() if replay else None
     try:
+        root_level = logging.getLogger().level
         process = CrawlerProcess(
             scrapy_settings(settings, replay_url=server.base_url if server else None, http_cache=http_cache,
                             min_relevance=min_relevance, log_level=log_level),
-            install_root_handler=False,
         )
+        # Scrapy lowers the root logger to NOTSET; keep the CLI's level (-v for DEBUG) for its handler
+        logging.getLogger().setLevel(root_level or logging.INFO)
+        for name in ("scrapy", "twisted", "crawlers"):
+            logging.getLogger(name).setLevel(log_level)
         crawlers = []
         for name in spiders:
             crawler = process.create_crawler(SPIDERS[name])

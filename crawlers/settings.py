@@ -60,6 +60,7 @@ def scrapy_settings(
         "HTTPCACHE_IGNORE_HTTP_CODES": [301, 302, 304, 403, 404, 429, 500, 502, 503, 504],
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": log_level,
+        "LOG_INSTALL_ROOT_HANDLER": False,  # the ailex CLI owns the root handler
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.middlewares.BackoffRetryMiddleware": 550,

@@ -95,6 +95,13 @@ class PassageColumns:
             out[col] = {self.labels[col][n]: int(c) for n, c in sorted(enumerate(counts), key=lambda x: -x[1]) if c}
         return out
 
+    def value_of(self, column: str, passage_id: int) -> str:
+        pos = self._pos.get(int(passage_id))
+        return "" if pos is None else self.labels[column][self.codes[column][pos]]
+
+    def language_of(self, passage_ids) -> dict[int, str]:
+        return {int(i): self.value_of("language", i) for i in passage_ids}
+
     def save(self, folder: Path) -> None:
         np.savez(Path(folder) / FILENAME, ids=self.ids, date_start=self.date_start, date_end=self.date_end,
                  **{f"code_{c}": self.codes[c] for c in COLUMNS})

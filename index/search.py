@@ -23,13 +23,20 @@ from index import snapshots
 from index.faiss_index import FaissIndex
 from index.manifest import Manifest
 from index.metadata import Filters, PassageColumns
-from index.units import passage_ids
+from index.diversify import collapse, interleave
+from index.highlight import best_sentence_by_terms, term_spans
+from index.units import WINDOW_BITS, passage_ids
+from pipeline.language import detect as detect_language
+from pipeline.windows import sentence_windows
 from pipeline.encoders import Encoder
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["semantic", "keyword", "hybrid"]
+Diversify = Literal["language", "jurisdiction"]
 RRF_K = 60  # the constant from Cormack et al.; damps the weight of top ranks
+CROSS_LANGUAGE_LEXICAL_WEIGHT = 0.2
+DIVERSIFY_DEPTH = 8  # ranked this many times k, so every group has candidates to interleave
 FACET_DEPTH = 100  # facets count the best hits this deep, not the whole corpus
 QUERY_CACHE = 512
 
@@ -44,6 +51,9 @@ class Hit:
     score: float
     passage: Passage
     document: Document
+    best_sentence: str | None = None
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # character spans of query terms
+    also_in: list[tuple[int, Document]] = field(default_factory=list)  # the same text elsewhere (collapsed)
 
 
 @dataclass
@@ -108,6 +118,7 @@ class Searcher:
         self._snapshot: Snapshot | None = None
         self._pointer_mtime = 0.0
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._windows = threading.local()  # per request thread: which sentence won each passage
         self.refresh()
         if self._snapshot is None:
             raise IndexMissing(f"no index in {settings.index_dir}: run `ailex index` first")
@@ -157,16 +168,26 @@ class Searcher:
         return self.dense_by_vector(self.query_vector(query), depth, allowed)
 
     def dense_by_vector(self, vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        """Best passages by their best unit (the passage itself or one of its sentences)."""
+        """Best passages by their best unit (the passage itself or one of its sentences).
+        The window that won is remembered in `self.last_windows` for highlighting."""
         snap = self.snapshot
         per_passage = max(1.0, len(snap.unit_ids) / max(len(snap.columns), 1))
         unit_depth = int(min(len(snap.unit_ids), max(depth * per_passage * 2, 200)))
         scores, ids = snap.index.search(vector[None, :], unit_depth, snap.allowed_units(allowed))
         best: dict[int, float] = {}
-        for pid, score in zip(passage_ids(ids[0][ids[0] >= 0]), scores[0][ids[0] >= 0]):
-            if int(pid) not in best:  # hits come best first
-                best[int(pid)] = float(score)
+        windows: dict[int, int] = {}
+        valid = ids[0] >= 0
+        for uid, score in zip(ids[0][valid], scores[0][valid]):
+            pid = int(uid) >> WINDOW_BITS
+            if pid not in best:  # hits come best first
+                best[pid] = float(score)
+                windows[pid] = int(uid) & ((1 << WINDOW_BITS) - 1)
+        self._windows.windows = windows
         return list(best.items())[:depth]
+
+    @property
+    def last_windows(self) -> dict[int, int]:
+        return getattr(self._windows, "windows", {})
 
     def _lexical(self, query: str, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         expr = fts_expression(query)
@@ -186,29 +207,60 @@ class Searcher:
             expr = fts_expression(query)
             total = self.store.keyword_count(expr, None if allowed is None else allowed.tolist()) if expr else 0
             return lexical, total
-        dense = self._dense(query, depth, allowed)
-        fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
-            for r, (pid, _) in enumerate(ranking):
-                fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + r + 1)
-        return sorted(fused.items(), key=lambda x: -x[1])[:depth], pool
+        return self._fuse(query, self._dense(query, depth, allowed), lexical)[:depth], pool
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "semantic") -> SearchResult:
+    def _fuse(self, query: str, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Reciprocal rank fusion in which lexical evidence counts fully only for passages in
+        the query's language: shared words across languages (names, numbers, 'AI') are noise."""
+        query_lang = detect_language(query)
+        languages = self.snapshot.columns.language_of([pid for pid, _ in lexical])
+        fused: dict[int, float] = {}
+        for r, (pid, _) in enumerate(dense):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + r + 1)
+        for r, (pid, _) in enumerate(lexical):
+            weight = 1.0 if languages.get(pid) == query_lang else CROSS_LANGUAGE_LEXICAL_WEIGHT
+            fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + r + 1)
+        return sorted(fused.items(), key=lambda x: -x[1])
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: Mode = "semantic",
+        diversify: Diversify | None = None,
+        collapse_duplicates: bool = True,
+    ) -> SearchResult:
         started = time.perf_counter()
         self.refresh()
         filters = filters or Filters()
-        ranked, total = self.rank(query, max(k, FACET_DEPTH), filters, mode)
-        facets = self.snapshot.columns.facets(np.array([pid for pid, _ in ranked], np.int64))
-        top = ranked[:k]
-        passages = self.store.passages_by_ids([pid for pid, _ in top])
+        depth = max(k * (DIVERSIFY_DEPTH if diversify else 2), FACET_DEPTH)
+        ranked, total = self.rank(query, depth, filters, mode)
+        windows = self.last_windows if mode != "keyword" else {}
+        facets = self.snapshot.columns.facets(np.array([pid for pid, _ in ranked[:FACET_DEPTH]], np.int64))
+        passages = self.store.passages_by_ids([pid for pid, _ in ranked])
+        scored = [(passages[pid], score) for pid, score in ranked if pid in passages]  # absent: retired since
+        groups = collapse(scored, lambda ps: ps[0].duplicate_of or ps[0].id) if collapse_duplicates \
+            else [(ps, []) for ps in scored]
+        if diversify:
+            columns = self.snapshot.columns
+            key = (lambda g: g[0][0].language) if diversify == "language" else \
+                (lambda g: columns.value_of("jurisdiction", g[0][0].id))
+            groups = interleave(groups, key)
         docs: dict[str, Document] = {}
+
+        def doc(document_id: str) -> Document:
+            if document_id not in docs:
+                docs[document_id] = self.store.get_document(document_id)
+            return docs[document_id]
+
         hits = []
-        for pid, score in top:
-            p = passages.get(pid)
-            if p is None:  # retired after this snapshot was built
-                continue
-            if p.document_id not in docs:
-                docs[p.document_id] = self.store.get_document(p.document_id)
-            hits.append(Hit(len(hits) + 1, score, p, docs[p.document_id]))
+        for (p, score), copies in groups[:k]:
+            sentences = sentence_windows(p.text)
+            window = windows.get(p.id, 0)
+            best = sentences[window - 1] if 0 < window <= len(sentences) else best_sentence_by_terms(sentences, query)
+            hits.append(Hit(len(hits) + 1, score, p, doc(p.document_id), best_sentence=best,
+                            highlights=term_spans(p.text, query),
+                            also_in=[(c.id, doc(c.document_id)) for c, _ in copies]))
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, round(took, 2), total, hits, facets)

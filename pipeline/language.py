@@ -3,9 +3,22 @@ from __future__ import annotations
 
 import re
 
-from langdetect import DetectorFactory, LangDetectException, detect_langs
+from langdetect import DetectorFactory, LangDetectException
+from langdetect import detector_factory
 
 DetectorFactory.seed = 0
+
+# langdetect's cost grows with the text; a passage's first ~800 characters settle its language.
+MAX_CHARS = 800
+
+
+def detect_langs(text: str):
+    """langdetect's ranked guesses, reading at most MAX_CHARS characters (seeded: deterministic)."""
+    detector_factory.init_factory()
+    detector = detector_factory._factory.create()
+    detector.set_max_text_length(MAX_CHARS)
+    detector.append(text)
+    return detector.get_probabilities()
 
 # Below this many letters langdetect guesses; the declared language is a better answer.
 MIN_LETTERS = 40

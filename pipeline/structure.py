@@ -258,6 +258,7 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
     unit = Unit(kind="preamble", path=[], label="")
     in_recitals = False
     last_article: int | None = None
+    annex: str | None = None
     i = 0
 
     def start(kind: str, label: str, title: str | None, level: int | None) -> Unit:
@@ -322,7 +323,12 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
         kind = heading.kind if heading.kind in ("article", "section", "annex", "subarticle") else "section" if heading.kind == "ca_section" else "text"
         if heading.kind == "annex":
             last_article = None
+            annex = heading.label
+        elif heading.level == PART:
+            annex = None
         new = start(kind, heading.label, title, heading.level)
+        if annex and kind == "text":
+            new.kind, new.label = "annex", annex  # "Section 1" of an annex is still part of that annex
         if heading.rest:
             new.blocks.append(Block(text=heading.rest, page=block.page, language=block.language))
             new.paragraphs.append(paragraph_label(heading.rest))

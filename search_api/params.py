@@ -38,3 +38,7 @@ def filters_dep(
 FiltersDep = Annotated[Filters, Depends(filters_dep)]
 ModeParam = Annotated[Literal["semantic", "keyword", "hybrid"], Query(description="Ranking: dense, BM25 or both fused.")]
 
+DiversifyParam = Annotated[
+    Literal["language", "jurisdiction"] | None,
+    Query(description="Interleave the best matches per language or per jurisdiction."),
+]

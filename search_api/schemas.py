@@ -38,14 +38,25 @@ class PassageOut(BaseModel):
                    page=p.page_start, page_end=p.page_end)
 
 
+class Copy(BaseModel):
+    passage_id: int
+    document_id: str
+    title: str
+
+
 class SearchHit(PassageOut):
     rank: int
     score: float
+    best_sentence: str | None
+    highlights: list[tuple[int, int]]
+    also_in: list[Copy]
     document: DocumentOut
 
     @classmethod
     def from_hit(cls, h: Hit) -> "SearchHit":
         return cls(rank=h.rank, score=round(h.score, 5), document=DocumentOut.from_document(h.document),
+                   best_sentence=h.best_sentence, highlights=h.highlights,
+                   also_in=[Copy(passage_id=pid, document_id=d.id, title=d.title) for pid, d in h.also_in],
                    **PassageOut.from_passage(h.passage).model_dump())
 
 

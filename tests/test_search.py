@@ -71,3 +71,30 @@ def test_rebuild_is_picked_up_and_incremental_update_is_cheap(settings, small_co
     assert rebuilt.embedded == 0  # every vector came from the embedding cache
     searcher.search("x", k=1)
     assert searcher.snapshot.manifest.build_id != first
+
+
+def test_diversify_interleaves_jurisdictions(searcher):
+    plain = searcher.search("artificial intelligence", k=8)
+    mixed = searcher.search("artificial intelligence", k=8, diversify="jurisdiction")
+    jurs = [h.document.jurisdiction for h in mixed.hits]
+    assert len(set(jurs[:3])) == 3  # the first round shows three jurisdictions
+    assert len(set(jurs)) >= len({h.document.jurisdiction for h in plain.hits})
+    langs = [h.passage.language for h in searcher.search("artificial intelligence", k=4, diversify="language").hits]
+    assert {"en", "zh-cn"} <= set(langs[:2])
+
+
+def test_hits_carry_highlights_and_best_sentence(searcher):
+    res = searcher.search("facial recognition technology", k=3, filters=Filters(jurisdiction=["US-MD"]))
+    for h in res.hits:
+        marked = {h.passage.text[a:b].lower() for a, b in h.highlights}
+        assert marked and marked <= {"facial", "recognition", "technology", "technologies"}
+        assert h.best_sentence and h.best_sentence in h.passage.text
+
+
+def test_interleave_and_collapse_helpers():
+    from index.diversify import collapse, interleave
+
+    items = [("en", 1), ("en", 2), ("fr", 3), ("en", 4), ("de", 5)]
+    assert interleave(items, lambda x: x[0]) == [("en", 1), ("fr", 3), ("de", 5), ("en", 2), ("en", 4)]
+    groups = collapse([1, 2, 11, 3, 12], key=lambda x: x % 10)
+    assert groups == [(1, [11]), (2, [12]), (3, [])]

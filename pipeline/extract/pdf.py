@@ -206,6 +206,8 @@ def _drop_running_lines(pages: list[Page]) -> None:
     running = {key for key, n in seen.items() if n >= threshold}
     # First-page mastheads repeat pieces of the running header ("Federal Register", "Vol. 88, No. 210").
     running_text = " | ".join(running)
+    # Long slugs (printer's job lines) can pick up a page-specific tail: their opening is enough.
+    running_heads = {key[:40] for key in running if len(key) >= 40}
     for page in pages:
         kept = []
         numbers = _margin_numbers(page.lines)
@@ -213,7 +215,7 @@ def _drop_running_lines(pages: list[Page]) -> None:
             if id(ln) in numbers:
                 continue
             key = _normal(ln.text)
-            if _edge(page, i) and (key in running or _PAGE_NUMBER.match(ln.text)):
+            if _edge(page, i) and (key in running or key[:40] in running_heads or _PAGE_NUMBER.match(ln.text)):
                 continue
             if len(key) >= 12 and key in running_text and page.top is not None and ln.y > page.top - 0.15 * page.height:
                 continue

@@ -29,8 +29,26 @@ def extract_text(data: bytes, charset: str | None = None, markdown: bool = False
         if markdown:
             blocks.extend(_markdown_blocks(lines))
         else:
-            blocks.append(Block(text=" ".join(lines)))
+            blocks.extend(Block(text=" ".join(run)) for run in _runs(lines))
     return Extraction(blocks=blocks, method="text")
+
+
+# A line opening a numbered unit: "ANNEX II", "Article 5", "2.   The provider …", "(a) …", "Art. 3º …"
+_UNIT_START = re.compile(r"^(?:\(?[0-9]{1,3}[a-z]?[.)]\s|\([a-z]{1,4}\)\s|[IVXLC]+\s[–-]\s|§\s*\d|—\s)")
+
+
+def _runs(lines: list[str]) -> list[list[str]]:
+    """Split a paragraph where a line plainly starts something new (files without blank lines)."""
+    from pipeline.structure import parse_heading
+
+    runs: list[list[str]] = []
+    for line in lines:
+        starts = bool(runs) and (_UNIT_START.match(line) or (len(line) < 120 and parse_heading(line)))
+        if not runs or starts:
+            runs.append([line])
+        else:
+            runs[-1].append(line)
+    return runs
 
 
 def _markdown_blocks(lines: list[str]) -> list[Block]:

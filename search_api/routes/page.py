@@ -30,6 +30,7 @@ def page(
     q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: ModeParam = "semantic",
+    diversify: Annotated[str, Query(pattern="^(|language|jurisdiction)$")] = "jurisdiction",
 ) -> HTMLResponse:
     error, result, options = None, None, {}
     try:
@@ -41,7 +42,8 @@ def page(
         options = {c: labels[c] for c in ("language", "jurisdiction", "doc_type", "status")}
         if q.strip():
             try:
-                result = SearchResponse.from_result(searcher.search(q.strip(), k=k, filters=filters, mode=mode))
+                result = SearchResponse.from_result(searcher.search(q.strip(), k=k, filters=filters, mode=mode,
+                                                                       diversify=diversify or None))
             except IndexMissing as exc:
                 error = str(exc)
     selected = {
@@ -49,9 +51,21 @@ def page(
         "status": filters.status,
     }
     return templates.TemplateResponse(request, "search.html", {
-        "q": q, "k": k, "mode": mode, "result": result, "error": error, "options": options, "selected": selected,
+        "q": q, "k": k, "mode": mode, "diversify": diversify, "segments": segments, "result": result, "error": error, "options": options, "selected": selected,
         "date_from": filters.date_from or "", "date_to": filters.date_to or "", "language_names": LANGUAGE_NAMES,
         "api_url": "/api/search?" + urlencode([("q", q), ("k", k), ("mode", mode)]
                                              + [("lang", v) for v in filters.language]
                                              + [("jurisdiction", v) for v in filters.jurisdiction]),
     })
+
+
+def segments(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """Text cut into (piece, highlighted) runs, so the template marks terms without |safe."""
+    out, pos = [], 0
+    for a, b in spans:
+        if a > pos:
+            out.append((text[pos:a], False))
+        out.append((text[a:b], True))
+        pos = b
+    out.append((text[pos:], False))
+    return out

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from search_api.deps import SearcherDep, SettingsDep
-from search_api.params import MAX_QUERY, FiltersDep, ModeParam
+from search_api.params import MAX_QUERY, DiversifyParam, FiltersDep, ModeParam
 from search_api.schemas import SearchResponse
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -20,10 +20,11 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Query text, any language.")],
     k: Annotated[int, Query(ge=1, le=1000, description="How many passages (at most AILEX_MAX_K).")] = 10,
     mode: ModeParam = "semantic",
+    diversify: DiversifyParam = None,
 ) -> SearchResponse:
     """Passages most similar to `q`, filtered before ranking, with facet counts over the best hits."""
     if not q.strip():
         raise HTTPException(422, "q: the query is empty")
     if k > settings.max_k:
         raise HTTPException(422, f"k: at most {settings.max_k}")
-    return SearchResponse.from_result(searcher.search(q.strip(), k=k, filters=filters, mode=mode))
+    return SearchResponse.from_result(searcher.search(q.strip(), k=k, filters=filters, mode=mode, diversify=diversify))
