@@ -63,6 +63,7 @@ def register(app: typer.Typer) -> None:
         date_from: str = typer.Option(None, "--from", help="Documents dated on or after YYYY-MM-DD."),
         date_to: str = typer.Option(None, "--to", help="Documents dated on or before YYYY-MM-DD."),
         mode: str = typer.Option("semantic", "--mode", help="semantic, keyword or hybrid."),
+        diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
         as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
     ) -> None:
         """Search passages from the command line."""
@@ -78,7 +79,9 @@ def register(app: typer.Typer) -> None:
             )
         except ValueError as exc:
             fail(f"bad date: {exc}")
-        result = open_searcher().search(query, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
+        if diversify not in (None, "language", "jurisdiction"):
+            fail("--diversify must be language or jurisdiction")
+        result = open_searcher().search(query, k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
         if as_json:
             from search_api.schemas import SearchResponse
 
@@ -101,6 +104,7 @@ def register(app: typer.Typer) -> None:
         path: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL with query, target_lang, target_text."),
         mode: str = typer.Option("semantic", "--mode", help="semantic, keyword or hybrid."),
         no_language_filter: bool = typer.Option(False, "--no-language-filter", help="Search all languages."),
+        diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
         limit: int = typer.Option(0, "--limit", min=0, help="Only the first N items (0 = all)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
         record: Path = typer.Option(None, "--record", help="Append the result (with git commit) to this JSONL file."),
@@ -110,6 +114,8 @@ def register(app: typer.Typer) -> None:
 
         if mode not in MODES:
             fail(f"--mode must be one of {', '.join(MODES)}")
+        if diversify not in (None, "language", "jurisdiction"):
+            fail("--diversify must be language or jurisdiction")
         try:
             items = load_items(path)
         except ValueError as exc:
@@ -119,7 +125,7 @@ def register(app: typer.Typer) -> None:
         searcher = open_searcher()
         bar = Progress("evaluating", len(items))
         report = evaluate(searcher, items, mode=mode, language_filter=not no_language_filter,  # type: ignore[arg-type]
-                          on_item=bar.advance)
+                          diversify=diversify, on_item=bar.advance)
         bar.close()
         report["eval_file"] = path.name
         report["index"] = searcher.snapshot.manifest.build_id
@@ -128,7 +134,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(report)
             return
-        typer.echo(f"mode {mode}, language filter {'off' if no_language_filter else 'on'}, {len(items)} items")
+        typer.echo(f"mode {mode}, language filter {'off' if no_language_filter else 'on'}, "
+                   f"diversify {diversify or 'off'}, {len(items)} items")
         typer.echo(f"{'pair':<10} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR':>6} {'p50 ms':>7} {'p95 ms':>7}")
         for key, s in [*report["pairs"].items(), ("overall", report["overall"])]:
             typer.echo(f"{key:<10} {s['items']:>4} {s['recall@1']:>6.3f} {s['recall@10']:>6.3f} {s['mrr']:>6.3f} "

@@ -405,6 +405,12 @@ class Store:
             ),
         }
 
+    # -- duplicates (pipeline.dedupe) ------------------------------------------
+    def set_duplicates(self, links: dict[int, int]) -> None:
+        """Make `links` ({passage id: canonical passage id}) the only duplicate links among active passages."""
+        with self.transaction() as db:
+            db.execute("UPDATE passages SET duplicate_of=NULL WHERE active=1 AND duplicate_of IS NOT NULL")
+            db.executemany("UPDATE passages SET duplicate_of=? WHERE id=?", [(int(c), int(d)) for d, c in links.items()])
 
 def _document(row: sqlite3.Row) -> Document:
     d = dict(row)

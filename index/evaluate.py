@@ -76,13 +76,14 @@ def evaluate(
     k: int = 10,
     mode: Mode = "semantic",
     language_filter: bool = True,
+    diversify: str | None = None,
     on_item: Callable[[], None] | None = None,
 ) -> dict:
     pairs: dict[str, PairStats] = {}
     overall = PairStats()
     for item in items:
         filters = Filters(language=[item["target_lang"]]) if language_filter else Filters()
-        result = searcher.search(item["query"], k=k, filters=filters, mode=mode)
+        result = searcher.search(item["query"], k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
         rank = next(
             (h.rank for h in result.hits if h.passage.language.startswith(item["target_lang"])
              and holds(h.passage.text, item["target_text"])),
@@ -101,6 +102,7 @@ def evaluate(
     return {
         "mode": mode,
         "language_filter": language_filter,
+        "diversify": diversify,
         "k": k,
         "overall": overall.as_dict(),
         "pairs": {key: s.as_dict() for key, s in sorted(pairs.items())},

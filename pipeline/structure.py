@@ -30,10 +30,10 @@ _EU_GROUP = re.compile(
     r"^(?P<word>SECTION|SECTIE|AFDELING|ABSCHNITT|Abschnitt|SECCIÓN|SEZIONE|SECÇÃO|Seção|Secção|TITLE|TITRE|TITEL|TÍTULO|TITOLO)\s+(?P<num>\d+|[IVXLC]+)$"
 )
 _CHAPTER = re.compile(
-    rf"^(?P<word>CHAPTER|Chapter|CHAPITRE|Chapitre|KAPITEL|Kapitel|CAPÍTULO|Capítulo|CAPO|Capo|HOOFDSTUK|Hoofdstuk)\s+(?P<num>{_ROMAN}|\d+)\b\.?(?P<rest>.*)$",
+    rf"^(?P<word>CHAPTER|Chapter|CHAPITRE|Chapitre|KAPITEL|Kapitel|CAPÍTULO|Capítulo|CAPO|Capo|HOOFDSTUK|Hoofdstuk)\s+(?P<num>{_ROMAN}|\d+)(?![.\d]*\d)\.?(?P<rest>(?:\s.*)?)$",
     re.S,
 )
-_PART = re.compile(rf"^(?P<word>PART|Part|PARTIE|Partie|TEIL|Teil|PARTE|Parte|DEEL)\s+(?P<num>{_ROMAN}|\d+)\b\.?(?P<rest>.*)$", re.S)
+_PART = re.compile(rf"^(?P<word>PART|Part|PARTIE|Partie|TEIL|Teil|PARTE|Parte|DEEL)\s+(?P<num>{_ROMAN}|\d+)(?![.\d]*\d)\.?(?P<rest>(?:\s.*)?)$", re.S)
 _ANNEX = re.compile(
     rf"^(?P<word>ANNEX|Annex|ANNEXE|Annexe|ANHANG|Anhang|ANEXO|Anexo|ALLEGATO|Allegato|BIJLAGE|Bijlage)(?:\s+(?P<num>{_ROMAN}|\d+|[A-Z]))?(?P<rest>\s*)$"
 )
@@ -137,9 +137,9 @@ def parse_heading(text: str, lang: str = "") -> Heading | None:
     if m := _EU_GROUP.match(text):
         kind = "title" if m["word"].upper().startswith("TIT") else "group"
         return Heading(PART if kind == "title" else GROUP, f"{m['word'].capitalize()} {m['num']}", kind=kind)
-    if (m := _CHAPTER.match(text)) and _short_title(m["rest"]):
+    if (m := _CHAPTER.match(text)) and _short_title(m["rest"]) and _rest_starts_body(m["rest"]):
         return Heading(CHAPTER, f"{m['word'].capitalize()} {m['num']}", title=_clean_title(m["rest"]), kind="chapter")
-    if (m := _PART.match(text)) and _short_title(m["rest"]):
+    if (m := _PART.match(text)) and _short_title(m["rest"]) and _rest_starts_body(m["rest"]):
         return Heading(PART, f"{m['word'].capitalize()} {m['num']}", title=_clean_title(m["rest"]), kind="part")
     if (m := _ARTICLE.match(text)) and _rest_starts_body(m["rest"]):
         num = {"premier": 1, "primo": 1}.get(m["num"], None) or int(re.match(r"\d+", m["num"]).group())
@@ -192,10 +192,18 @@ def _inline_title(rest: str) -> tuple[str | None, str]:
     return None, rest
 
 
+def _statute_title(rest: str) -> tuple[str | None, str]:
+    """Codified sections open with a catchline: "6-1-1702. Developer duty … - required documentation. (1) …"."""
+    m = re.match(r"^([A-Z][^.;:]{2,160}?)\.\s+(.*)$", rest, re.S)
+    if m and len(m.group(1).split()) <= 16:
+        return m.group(1).strip(), m.group(2).strip()
+    return _inline_title(rest)
+
+
 def looks_like_title(text: str) -> bool:
     """A heading title line: short, not numbered, not ending a sentence or a clause."""
     text = text.strip()
-    if not text or len(text.split()) > 20 or len(text) > 200:
+    if not text or len(text.split()) > 32 or len(text) > 300:
         return False
     if ENUMERATOR_ONLY.match(text) or _PARAGRAPH.match(text) or parse_heading(text):
         return False
@@ -298,9 +306,13 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
                 heading = None
         if heading is None and in_recitals and _ADOPTED.search(text):
             in_recitals = False
-        if heading is None and (m := _STATUTE.match(text)) and unit.kind == "section":
-            title, rest = _inline_title(m["rest"])
-            heading = Heading(SUBARTICLE, m["num"], title=title, rest=rest, kind="subarticle")
+        in_bill_section = any(entry.startswith("Section ") for entry in path.values())
+        if heading is not None and heading.kind == "part" and in_bill_section:
+            # "PART 17" inside "SECTION 1. … add part 17 …": the statute text the bill section inserts
+            heading = Heading(SUBARTICLE, heading.label, title=heading.title, kind="subarticle")
+        if heading is None and (m := _STATUTE.match(text)) and in_bill_section:
+            title, rest = _statute_title(m["rest"])
+            heading = Heading(SUBARTICLE + 1, m["num"], title=title, rest=rest, kind="subarticle")
         if heading is None:
             unit.blocks.append(block)
             unit.paragraphs.append(paragraph_label(text) if unit.kind in ("article", "section", "subarticle", "annex") else None)

@@ -65,6 +65,8 @@ def test_replay_crawl_all_then_recrawl_adds_nothing(tmp_path):
     passages = store.counts()["passages"]
     assert first["index"]["count"] == passages > 0 and first["processed"] == versions
     assert {"EU", "UK", "US", "FR", "CA"} <= set(store.counts()["by_jurisdiction"])
+    french = [p.text for d in docs.values() if d.jurisdiction == "FR" for p in store.passages(d.id)]
+    assert french and not any("Ã" in t for t in french)  # pages read and stored with the right charset
     store.close()
 
     second = crawl_json(tmp_path, "--all", "--replay", str(SNAPSHOT), "--min-relevance", "0")

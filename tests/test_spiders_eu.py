@@ -80,8 +80,9 @@ def test_eurlex_ai_act_procedure():
     assert item.title == ("COM (2021) 206: Proposal for a REGULATION OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL "
                           "LAYING DOWN HARMONISED RULES ON ARTIFICIAL INTELLIGENCE (ARTIFICIAL INTELLIGENCE ACT) AND "
                           "AMENDING CERTAIN UNION LEGISLATIVE ACTS")
-    assert (item.doc_type, item.date) == ("procedure", "2021-04-22")
+    assert (item.doc_type, item.date, item.status) == ("procedure", "2021-04-22", "pending")  # "Ongoing"
     assert item.identifiers["procedure"] == "2021/0106(COD)"
+    assert item.identifiers["procedure_type"] == "Ordinary legislative procedure (COD)"
     assert item.identifiers["rapporteur"] == "Dragoş TUDORACHE; Brando BENIFEI"
     assert "artificial intelligence" in item.identifiers["eurovoc"]
     assert item.relevance == 0.936 and item.ai_terms == ["artificial intelligence"]
@@ -93,6 +94,14 @@ def test_eurlex_ai_act_procedure():
         "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=celex:52021PC0206",
     ]
     assert all(r.cb_kwargs["relevance"] == 0.936 for r in follow)
+
+
+def test_eurlex_completed_procedure():
+    spider = make_spider(EurlexSpider)
+    [item], follow = run(spider, spider.parse_procedure, "https://eur-lex.europa.eu/procedure/EN/2023_102")
+    assert (item.status, item.date, item.identifiers["adopted_act"]) == ("completed", "2023-04-05", "32023D2760")
+    assert item.identifiers["procedure"] == "2023/0102(NLE)" and item.relevance == 0.0 and follow == []
+    assert Link("committee_report", "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=EP:P9_A(2023)0369") in item.links
 
 
 def test_eurlex_document_pages():

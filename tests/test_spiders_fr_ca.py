@@ -43,6 +43,8 @@ def test_senat_dossier_links_texts_reports_and_assemblee():
                 "retablissement_confiance_action_publique.asp") in item.links
     assert {r.url for r in follow} == {l.url for l in item.links if l.relation != "other_chamber"}
     assert item.identifiers["accelerated"] == "yes" and item.identifiers["promulgated"] == "2017-09-15"
+    # the page declares iso-8859-1 but its bytes are UTF-8: the stored version says how it was read
+    assert item.content_type == "text/html; charset=utf-8"
 
 
 def test_senat_2015_layout_same_fields():
@@ -64,9 +66,9 @@ def test_assemblee_dossiers(dossier, title, date, status, texts):
     [item], follow = run(spider, spider.parse_dossier, f"http://www.assemblee-nationale.fr/14/dossiers/{dossier}.asp")
     assert (item.title, item.date, item.status) == (title, date, status)
     assert item.identifiers["texts"] == texts and item.identifiers["legislature"] == "14"
-    assert follow == []
+    assert follow == [] and item.content_type == "text/html; charset=cp1252"  # served as iso-8859-1
     if dossier == "republique_numerique":
-        assert Link("other_chamber", "http://www.senat.fr/dossier-legislatif/pjl15-325.html") in item.links
+        assert Link("other_chamber", "https://www.senat.fr/dossier-legislatif/pjl15-325.html") in item.links
         assert Link("committee_report", "http://www.assemblee-nationale.fr/14/rapports/r3399.asp") in item.links
     assert structure_errors(spider) == 0
 

@@ -62,7 +62,7 @@ class AssembleeSpider(AilexSpider):
         for href in response.xpath("//a/@href").getall():
             url = response.urljoin(href).split("#")[0]
             if "senat.fr/dossier-legislatif/" in url:
-                senat.append(url)
+                senat.append(url.replace("http://www.senat.fr/", "https://www.senat.fr/"))  # the Sénat's canonical URLs
                 continue
             if "assemblee-nationale.fr" not in url or not url.endswith(".asp"):
                 continue

@@ -25,7 +25,7 @@ from typing import Any
 
 import scrapy
 from parsel import Selector
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawlers.items import DocumentItem, Link
@@ -125,6 +125,10 @@ class AilexSpider(scrapy.Spider):
             body = response.body
             content_type = content_type_of(response)
             filename = filename_of(response.url, content_type)
+            if isinstance(response, TextResponse) and ("html" in content_type or content_type.startswith("text/")):
+                # the encoding the page was read with (header, BOM, meta or detection; utf8_first may
+                # have corrected a wrong declaration), so the pipeline decodes the stored bytes the same way
+                content_type = f"{content_type}; charset={response.encoding}"
         return DocumentItem(
             source_url=source_url, title=title, jurisdiction=fields.pop("jurisdiction", self.jurisdiction),
             doc_type=doc_type, body=body, content_type=content_type or "", filename=filename or "",

@@ -110,10 +110,18 @@ class EurlexSpider(AilexSpider):
         if not uris:
             raise StructureError("procedure page lists no documents")
         dates = sorted(filter(None, (iso_date(d, "%d/%m/%Y") for d in re.findall(r"\b\d{2}/\d{2}/\d{4}\b", response.text))))
+        state = clean(response.xpath("//b[normalize-space()='Ongoing' or normalize-space()='Completed' or "
+                                     "normalize-space()='Closed' or normalize-space()='Withdrawn']/text()").get()).lower()
+        head = clean(" ".join(response.xpath("//body//text()[not(ancestor::script)]").getall()))
+        adopted = re.search(r"Adopted act: (\w+)", head)
+        ptype = re.search(r"Type: ([^()]+\(\w+\))", head)
         item = self.item(
             source_url=response.url, title=description, doc_type="procedure", language="en",
-            date=dates[0] if dates else "", status="", response=response,
-            identifiers={"procedure": reference, "eurovoc": info.get("EuroVoc thesaurus", "").replace(" More Less", ";"),
+            date=dates[0] if dates else "", response=response,
+            status={"ongoing": "pending", "completed": "completed", "closed": "completed",
+                    "withdrawn": "lapsed"}.get(state, ""),
+            identifiers={"procedure": reference, "procedure_type": ptype.group(1).strip() if ptype else "",
+                         "adopted_act": adopted.group(1) if adopted else "", "eurovoc": info.get("EuroVoc thesaurus", "").replace(" More Less", ";"),
                          "committee": info.get("Parliamentary committee responsible", ""),
                          "rapporteur": info.get("Rapporteur", "")},
             links=[Link(uri_type(u), all_page(u)) for u in uris],

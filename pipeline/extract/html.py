@@ -24,13 +24,25 @@ _HEADING_CLASS = re.compile(r"\boj-(ti-art|sti-art|ti-section-\d|doc-ti|ti-grseq
 _MAIN_IDS = ("docHtml", "document1", "TexteOnly", "textTabContent", "main-content", "content")
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+
+
+def decode(data: bytes, charset: str | None = None) -> str:
+    """HTTP charset, then the page's own <meta>, then UTF-8, then cp1252 (lxml alone would guess Latin-1)."""
+    meta = _META_CHARSET.search(data[:4096])
+    for encoding in filter(None, (charset, meta.group(1).decode("ascii", "ignore") if meta else None, "utf-8")):
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
 def parse(data: bytes, charset: str | None = None):
-    parser = lxml_html.HTMLParser(encoding=charset, remove_comments=True, remove_pis=True, no_network=True)
-    try:
-        root = lxml_html.fromstring(data, parser=parser)
-    except (LookupError, ValueError):
-        root = lxml_html.fromstring(data, parser=lxml_html.HTMLParser(remove_comments=True, no_network=True))
-    return root
+    text = _XML_DECL.sub("", decode(data, charset).lstrip("\ufeff"))
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    return lxml_html.fromstring(text, parser=parser)
 
 
 def extract_html(data: bytes, charset: str | None = None) -> Extraction:
@@ -72,6 +84,29 @@ def _strip_chrome(root) -> None:
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
+            el.drop_tree()
+    _drop_link_lists(root)
+
+
+_LINKY_TAGS = {"div", "ul", "ol", "table", "tr", "td", "p", "li", "span", "dl", "section"}
+
+
+def _drop_link_lists(root) -> None:
+    """Menus, breadcrumbs and "print / share" bars: short elements whose text is mostly links."""
+    doomed = []
+    for el in root.iter(*_LINKY_TAGS):
+        text = re.sub(r"\s+", "", el.text_content())
+        if not text or len(text) > 600:
+            continue
+        linked = sum(len(re.sub(r"\s+", "", a.text_content())) for a in el.iter("a"))
+        if linked / len(text) > 0.6:
+            doomed.append(el)
+    dropped: set = set()
+    for el in doomed:
+        if any(a in dropped for a in el.iterancestors()):
+            continue
+        if el.getparent() is not None:
+            dropped.add(el)
             el.drop_tree()
 
 

@@ -28,7 +28,7 @@ _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]"
 # Lines that start a new block even without a vertical gap: headings and enumerations.
 _BLOCK_START = re.compile(
     r"^(?:(?:Article|Artikel|Artículo|Articolo|Artigo|Art\.|SECTION|Section|SEC\.|Sec\.|CHAPTER|CHAPITRE|KAPITEL|CAPÍTULO|ANNEX|ANNEXE|ANHANG)\s+\S+"
-    r"|\d{1,3}(?:\.\d{1,2})?\s\(1\)\s|\(\s*[0-9a-zA-Z]{1,5}\s*\)\s|[a-z]{1,3}\)\s|[0-9]{1,3}\.\s|[IVXLC]+\s[–-]\s|§\s*\d|제\s*\d+\s*[조장절]|第[一二三四五六七八九十百零〇\d]+[条條章节節])"
+    r"|\d{1,3}(?:\.\d{1,2})?\s\(1\)\s|\d{4,5}(?:\.\d{1,3})*\.\s+[A-Z(]|\d{1,2}-\d{1,2}-\d{3,4}\.\s|\(\s*[0-9a-zA-Z]{1,5}\s*\)\s|[a-z]{1,3}\)\s|[0-9]{1,3}\.\s|[IVXLC]+\s[–-]\s|§\s*\d|제\s*\d+\s*[조장절]|第[一二三四五六七八九十百零〇\d]+[条條章节節])"
 )
 
 

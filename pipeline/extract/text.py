@@ -7,6 +7,7 @@ from pipeline.extract import Block, Extraction
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_NOISE = re.compile(r"(\*\*|__|`)")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f]+")
 
 
 def decode(data: bytes, charset: str | None = None) -> str:
@@ -29,7 +30,7 @@ def extract_text(data: bytes, charset: str | None = None, markdown: bool = False
         if markdown:
             blocks.extend(_markdown_blocks(lines))
         else:
-            blocks.extend(Block(text=" ".join(run)) for run in _runs(lines))
+            blocks.extend(Block(text=_SPACES.sub(" ", " ".join(run))) for run in _runs(lines))
     return Extraction(blocks=blocks, method="text")
 
 
