@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `ailex serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `ailex serve` listens on.")
     max_k: int = Field(100, ge=1, le=1000, description="Largest k the API accepts.")
+    admin_token: SecretStr = Field(
+        SecretStr(""), description="Bearer token for state-changing API endpoints (re-index); empty turns them off.",
+    )
     min_score: float = Field(
         0.0, ge=0.0, le=1.0, description="Relevance cutoff: semantic matches scoring below it are hidden "
         "(\"no good match\") in comparisons.",

@@ -15,7 +15,8 @@ from corpus.settings import Settings, get_settings
 from corpus.store import Store
 from index.search import IndexMissing, Searcher
 from pipeline.encoders import Encoder, load_encoder
-from search_api.routes import compare, documents, health, page, search
+from search_api.routes import admin, compare, documents, health, page, search
+from search_api.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,9 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
             {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]})
 
     app.include_router(search.router)
+    app.add_middleware(SecurityHeaders)
     app.include_router(compare.router)
+    app.include_router(admin.router)
     app.include_router(documents.router)
     app.include_router(health.router)
     app.include_router(page.router)
