@@ -8,8 +8,11 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+
+import swagger_ui_bundle
 
 from corpus.settings import Settings, get_settings
 from corpus.store import Store
@@ -47,7 +50,15 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         summary="Multilingual search over AI legislation for parliaments.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from local assets: the machines are offline, no CDN
+        redoc_url=None,
     )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="ailex API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="/static/favicon.svg")
 
     @app.exception_handler(RequestValidationError)
     async def readable_422(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -66,4 +77,5 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(health.router)
     app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
     return app

@@ -143,3 +143,10 @@ def test_similar_documents_come_from_other_jurisdictions_with_pairs(client, smal
         assert 1 <= len(s["pairs"]) <= 3
         assert len({p["source"]["passage_id"] for p in s["pairs"]}) == len(s["pairs"])
     assert client.get("/api/documents/nope-0000000000/similar").status_code == 404
+
+
+def test_openapi_docs_are_served_without_a_cdn(client):
+    html = client.get("/docs").text
+    assert "/docs-assets/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert "/api/search" in client.get("/openapi.json").json()["paths"]
