@@ -58,6 +58,7 @@ def register(app: typer.Typer) -> None:
         documents: bool = typer.Option(False, "--documents", help="One line per document with its statistics."),
     ) -> None:
         """What is in the corpus: documents and passages by status, jurisdiction and language."""
+        from corpus.crawl_state import CrawlState
         from index import snapshots
         from index.manifest import Manifest
 
@@ -69,6 +70,7 @@ def register(app: typer.Typer) -> None:
             {"id": d.id, "title": d.title, "status": d.processing_status.value, "reason": d.reason}
             for d in store.documents() if d.processing_status.value not in ("extracted",)
         ]
+        counts["crawl"] = CrawlState(store).summary()
         if documents:
             counts["per_document"] = store.document_stats()
         if as_json:
@@ -80,6 +82,10 @@ def register(app: typer.Typer) -> None:
         idx = counts["index"]
         typer.echo(f"index: {idx['count']} passages, model {idx['model']}, built {idx['built_at']}" if idx
                    else "index: none (run `ailex index`)")
+        runs = counts["crawl"].get("last_runs", {})
+        if runs:
+            typer.echo("last crawls: " + ", ".join(
+                f"{name} {r.get('status', '?')} ({r.get('finished_at') or r.get('started_at', '')})" for name, r in runs.items()))
         for p in counts["problems"]:
             typer.secho(f"  {p['status']:<10} {p['id']}  {p['title'][:60]}  {p['reason'][:80]}", fg=typer.colors.YELLOW)
         if documents:

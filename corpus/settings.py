@@ -28,8 +28,9 @@ class Settings(BaseSettings):
     model_cache: Path = Field(
         Path.home() / ".cache" / "ailex", description="Folder for models built at install time."
     )
-    encoder: Literal["sentence-transformers", "fake"] = Field(
-        "sentence-transformers", description="'fake' is a tiny deterministic encoder for tests and dry runs."
+    encoder: Literal["onnx", "sentence-transformers", "fake"] = Field(
+        "sentence-transformers", description="'onnx' runs the int8 ONNX export of the model (built by "
+        "`ailex model build`, ~5x faster on CPU); 'fake' is a tiny deterministic encoder for tests and dry runs."
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch.")
     threads: int = Field(0, ge=0, description="Torch/FAISS threads; 0 lets the libraries decide.")

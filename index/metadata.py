@@ -93,6 +93,10 @@ class PassageColumns:
         for col in columns:
             counts = np.bincount(self.codes[col][pos], minlength=len(self.labels[col])) if len(pos) else []
             out[col] = {self.labels[col][n]: int(c) for n, c in sorted(enumerate(counts), key=lambda x: -x[1]) if c}
+        # year of the document date, newest first (undated documents are not counted)
+        years = self.date_start[pos] // 10000 if len(pos) else np.array([], np.int32)
+        values, counts = np.unique(years[years > 0], return_counts=True)
+        out["year"] = {str(int(y)): int(c) for y, c in sorted(zip(values, counts), reverse=True)}
         return out
 
     def value_of(self, column: str, passage_id: int) -> str:

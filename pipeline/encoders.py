@@ -109,4 +109,16 @@ class FakeEncoder:
 def load_encoder(settings: Settings) -> Encoder:
     if settings.encoder == "fake":
         return FakeEncoder()
+    if settings.encoder == "onnx":
+        from pipeline.onnx_export import default_onnx_folder, is_onnx_built
+
+        folder = default_onnx_folder(Path(settings.model_path))
+        if not is_onnx_built(folder):
+            raise EncoderError(
+                f"the ONNX model is not built at {folder}: run `ailex model build` "
+                "(or set AILEX_ENCODER=sentence-transformers)"
+            )
+        from pipeline.onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(folder, settings.batch_size, settings.threads)
     return SentenceTransformerEncoder(settings.model_path, settings.batch_size, settings.threads)

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,6 +54,16 @@ def read_manifest(folder: Path) -> dict | None:
 def is_onnx_built(folder: Path) -> bool:
     m = read_manifest(folder)
     return bool(m) and m.get("format") == FORMAT_VERSION and (Path(folder) / MODEL_FILE).exists()
+
+
+def is_up_to_date(st_folder: Path, out: Path | None = None) -> bool:
+    """True when `out` (default: beside `st_folder`) is complete and built from these weights."""
+    st_folder = Path(st_folder)
+    out = Path(out) if out else default_onnx_folder(st_folder)
+    try:
+        return is_onnx_built(out) and read_manifest(out).get("source_fingerprint") == _source_fingerprint(st_folder)
+    except OnnxBuildError:
+        return False
 
 
 def _source_fingerprint(st_folder: Path) -> str:
@@ -170,7 +181,7 @@ def build_onnx(st_folder: Path, out: Path | None = None, force: bool = False, pe
         raise OnnxBuildError(f"model folder {st_folder} is missing or incomplete: run `ailex model build`")
     _pooling_config(st_folder)
     fingerprint = _source_fingerprint(st_folder)
-    if not force and is_onnx_built(out) and read_manifest(out).get("source_fingerprint") == fingerprint:
+    if not force and is_up_to_date(st_folder, out):
         return out
     try:
         import onnx  # noqa: F401  (the exporter and the quantiser need it)
@@ -183,9 +194,12 @@ def build_onnx(st_folder: Path, out: Path | None = None, force: bool = False, pe
         raise OnnxBuildError(f"{st_folder} has no tokenizer.json")
 
     t0 = time.monotonic()
-    tmp = out.with_name(out.name + ".building")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(out.name + ".building-*"):  # left by a build that was killed
+        if time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)
+    # a temp folder of our own: two processes building at once (parallel test runs) do not collide
+    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".building-", dir=out.parent))
     try:
         work = tmp / "work"
         work.mkdir()
@@ -221,10 +235,12 @@ def build_onnx(st_folder: Path, out: Path | None = None, force: bool = False, pe
     except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise OnnxBuildError(f"ONNX export of {st_folder} failed: {type(exc).__name__}: {exc}") from exc
-    old = out.with_name(out.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
+    if not force and is_up_to_date(st_folder, out):  # another process finished first
+        shutil.rmtree(tmp, ignore_errors=True)
+        return out
+    old = Path(tempfile.mkdtemp(prefix=out.name + ".old-", dir=out.parent))
     if out.exists():
-        out.rename(old)
+        out.rename(old / "prev")
     tmp.rename(out)
     shutil.rmtree(old, ignore_errors=True)
     return out

@@ -57,6 +57,8 @@ _RECITAL = re.compile(r"^\((?P<num>\d{1,3})\)(?P<rest>(?:\s.*)?)$", re.S)
 
 # Paragraph numbering inside an article: EU "1.   Text", "(1) Text", "§ 1º Text", "Parágrafo único."
 _PARAGRAPH = re.compile(r"^(?:(?P<n1>\d{1,3})\.(?=\s)|\((?P<n2>\d{1,3}[a-z]?)\)(?=\s|$)|§\s*(?P<n3>\d+)\s*[º°o]?|(?P<u>Parágrafo único))")
+# US subdivisions: "(a)" is the first level, "(1)" the second.
+_LETTER_PARAGRAPH = re.compile(r"^\((?P<a>[a-hj-z]{1,2})\)(?=\s|$)")
 _SUBSECTION = re.compile(r"^(?P<num>\d{1,2}\.\d{1,2})\.\s+(?=[A-Z(])")
 # A block that is only an enumerator ("(a)", "(12)", "1.") belongs to the block after it.
 ENUMERATOR_ONLY = re.compile(r"^(\(\s*[0-9a-zA-Z]{1,6}\s*\)|[0-9]{1,3}\.|[a-z]\)|[ivx]+\)|—|–|-|•)$")
@@ -82,6 +84,7 @@ class Unit:
     title: str | None = None
     blocks: list[Block] = field(default_factory=list)
     paragraphs: list[str | None] = field(default_factory=list)
+    style: str | None = None  # paragraph numbering: "numeric" (1., (1)) or "alpha" ((a), US style)
 
     @property
     def locator(self) -> str:
@@ -120,6 +123,8 @@ def _roman(text: str) -> int | None:
 
 def _rest_starts_body(rest: str) -> bool:
     """After "Article 18", a heading continues with nothing or a capitalised body; a reference with "of", "(1)" …"""
+    if re.match(r"^\s+\((?:[a-z]{1,3}|\d{1,3})\)\s+\S", rest):
+        return True  # "SEC. 5. (a) The provisions …": a numbered body after a space, not "Article 6(1)"
     rest = rest.strip()
     if not rest:
         return True
@@ -210,7 +215,11 @@ def looks_like_title(text: str) -> bool:
     return not text.endswith((".", ";", ",", ":", "。", "；"))
 
 
-def paragraph_label(text: str) -> str | None:
+def paragraph_label(text: str, style: str | None = None) -> str | None:
+    """The paragraph a block opens, if any. `style` "alpha" means the unit numbers its first level (a), (b) …"""
+    if style == "alpha":
+        m = _LETTER_PARAGRAPH.match(text)
+        return f"({m['a']})" if m else None
     if m := _SUBSECTION.match(text):
         return m["num"]
     if m := _PARAGRAPH.match(text):
@@ -220,6 +229,18 @@ def paragraph_label(text: str) -> str | None:
             return f"§ {m['n3']}"
         return m["u"]
     return None
+
+
+def _unit_paragraph(unit: Unit, text: str) -> str | None:
+    """Paragraph label of a block in `unit`; the unit's first numbered block decides the numbering style."""
+    if unit.kind not in ("article", "section", "subarticle", "annex"):
+        return None
+    if unit.style is None:
+        if _LETTER_PARAGRAPH.match(text):
+            unit.style = "alpha"
+        elif paragraph_label(text):
+            unit.style = "numeric"
+    return paragraph_label(text, unit.style)
 
 
 def merge_enumerators(blocks: list[Block]) -> list[Block]:
@@ -315,7 +336,7 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
             heading = Heading(SUBARTICLE + 1, m["num"], title=title, rest=rest, kind="subarticle")
         if heading is None:
             unit.blocks.append(block)
-            unit.paragraphs.append(paragraph_label(text) if unit.kind in ("article", "section", "subarticle", "annex") else None)
+            unit.paragraphs.append(_unit_paragraph(unit, text))
             if unit.paragraphs[-1] is None and len(unit.paragraphs) > 1:
                 unit.paragraphs[-1] = unit.paragraphs[-2]
             i += 1
@@ -343,7 +364,7 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
             new.kind, new.label = "annex", annex  # "Section 1" of an annex is still part of that annex
         if heading.rest:
             new.blocks.append(Block(text=heading.rest, page=block.page, language=block.language))
-            new.paragraphs.append(paragraph_label(heading.rest))
+            new.paragraphs.append(_unit_paragraph(new, heading.rest))
     if unit.blocks:
         units.append(unit)
     return units

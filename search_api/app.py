@@ -11,14 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-
 import swagger_ui_bundle
 
 from corpus.settings import Settings, get_settings
 from corpus.store import Store
 from index.search import IndexMissing, Searcher
 from pipeline.encoders import Encoder, load_encoder
-from search_api.routes import admin, compare, documents, health, page, search
+from search_api.routes import admin, compare, compare_page, corpus, document_page, documents, health, page, search
 from search_api.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -76,6 +75,9 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(documents.router)
     app.include_router(health.router)
     app.include_router(page.router)
+    app.include_router(compare_page.router)
+    app.include_router(document_page.router)
+    app.include_router(corpus.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
     return app

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from corpus.crawl_state import CrawlState
 from corpus.settings import Settings
 from corpus.store import Store
 from index.search import IndexMissing, Searcher
@@ -29,6 +30,15 @@ def get_searcher(request: Request) -> Searcher:
     return searcher
 
 
+def get_crawl_state(request: Request) -> CrawlState:
+    """Crawl runs and document links (created once per app: the constructor creates the tables)."""
+    state = getattr(request.app.state, "crawl_state", None)
+    if state is None:
+        state = request.app.state.crawl_state = CrawlState(request.app.state.store)
+    return state
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+CrawlStateDep = Annotated[CrawlState, Depends(get_crawl_state)]

@@ -26,12 +26,14 @@ def filters_dep(
     status: Annotated[list[str] | None, Query(description="in_force, pending, enacted, lapsed, …")] = None,
     date_from: Annotated[date | None, Query(description="Documents dated on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[date | None, Query(description="Documents dated on or before (YYYY-MM-DD).")] = None,
+    document: Annotated[list[str] | None, Query(description="Only passages of these document ids.")] = None,
 ) -> Filters:
     if date_from and date_to and date_from > date_to:
         raise HTTPException(422, "date_from is after date_to")
     return Filters(
         language=_clean(lang, "lang"), jurisdiction=_clean(jurisdiction, "jurisdiction"),
         doc_type=_clean(doc_type, "doc_type"), status=_clean(status, "status"), date_from=date_from, date_to=date_to,
+        document_id=_clean(document, "document"),
     )
 
 

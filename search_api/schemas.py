@@ -149,3 +149,31 @@ class SimilarDocumentOut(BaseModel):
 class SimilarResponse(BaseModel):
     document: DocumentOut
     similar: list[SimilarDocumentOut]
+
+
+class CrawlRunOut(BaseModel):
+    spider: str
+    run: int
+    status: str
+    started_at: str
+    finished_at: str | None
+    replay: bool
+    items: int
+    new: int
+    changed: int
+    failed: int
+    message: str
+
+
+class CorpusOut(BaseModel):
+    """What is in the corpus: documents by jurisdiction, language, type and status, and the last crawls."""
+    documents: int
+    passages: int
+    by_jurisdiction: dict[str, int]
+    by_language: dict[str, int]
+    by_doc_type: dict[str, int]
+    by_status: dict[str, int]
+    by_processing_status: dict[str, int]
+    passages_by_language: dict[str, int]
+    index: IndexInfo | None
+    last_crawls: list[CrawlRunOut]

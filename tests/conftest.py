@@ -119,3 +119,19 @@ def real_encoder():
     if not is_built(Path(path)) and not Path(path).exists():
         pytest.fail(f"the model is not built at {path}: run `make install` (ailex model build)", pytrace=False)
     return SentenceTransformerEncoder(path, batch_size=32)
+
+
+@pytest.fixture(scope="session")
+def onnx_encoder(real_encoder):
+    """The int8 ONNX export of the same model (`ailex model build` makes it; built here when missing)."""
+    from corpus.settings import Settings
+    from pipeline.onnx_encoder import OnnxEncoder
+    from pipeline.onnx_export import OnnxBuildError, build_onnx
+
+    try:
+        folder = build_onnx(Path(Settings().model_path))  # idempotent: returns at once when up to date
+    except OnnxBuildError as exc:
+        pytest.fail(f"cannot build the ONNX model: {exc}", pytrace=False)
+    encoder = OnnxEncoder(folder, threads=2)
+    yield encoder
+    encoder.close()

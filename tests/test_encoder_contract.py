@@ -37,3 +37,21 @@ def test_real_model_contract_and_cross_lingual_similarity(real_encoder):
     q = real_encoder.encode_queries(["ban on biometric identification in public spaces"])[0]
     # the French translation is closer to the query than an unrelated English sentence
     assert q @ p[1] > q @ p[2] + 0.03
+
+
+@pytest.mark.slow
+def test_onnx_int8_contract_and_cross_lingual_similarity(onnx_encoder, real_encoder):
+    p = check_contract(onnx_encoder)
+    assert onnx_encoder.dim == real_encoder.dim == 384
+    assert onnx_encoder.name != real_encoder.name  # the embedding cache is keyed by name
+    q = onnx_encoder.encode_queries(["ban on biometric identification in public spaces"])[0]
+    assert q @ p[1] > q @ p[2] + 0.03
+
+
+def test_onnx_encoder_missing_folder_says_how_to_build(tmp_path):
+    from corpus.settings import Settings
+    from pipeline.encoders import EncoderError, load_encoder
+
+    settings = Settings(encoder="onnx", model=str(tmp_path / "multilingual-e5-small"))
+    with pytest.raises(EncoderError, match="ailex model build"):
+        load_encoder(settings)

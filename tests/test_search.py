@@ -60,7 +60,8 @@ def test_user_text_never_reaches_fts_syntax(searcher, text):
 def test_facets_count_the_best_hits(searcher):
     res = searcher.search("generative artificial intelligence services", k=10)
     assert sum(res.facets["jurisdiction"].values()) >= len(res.hits)
-    assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status"}
+    assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status", "year"}
+    assert sum(res.facets["year"].values()) == sum(res.facets["jurisdiction"].values())  # every test document is dated
 
 
 def test_rebuild_is_picked_up_and_incremental_update_is_cheap(settings, small_corpus, searcher):

@@ -35,7 +35,7 @@ def test_ep_chain_vote_list_to_report():
     assert (report.doc_type, report.date, report.language, report.jurisdiction) == (
         "committee_report", "2024-04-04", "en", "EU")
     assert report.identifiers == {"document": "A-9-2024-0163", "reference": "A9-0163/2024", "procedure": "2024/2006"}
-    assert report.body and report.content_type == "text/html"
+    assert report.body and report.content_type == "text/html; charset=utf-8"
 
 
 @pytest.mark.parametrize("ref,title,date,status,links", [

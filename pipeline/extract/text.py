@@ -35,7 +35,12 @@ def extract_text(data: bytes, charset: str | None = None, markdown: bool = False
 
 
 # A line opening a numbered unit: "ANNEX II", "Article 5", "2.   The provider …", "(a) …", "Art. 3º …"
-_UNIT_START = re.compile(r"^(?:\(?[0-9]{1,3}[a-z]?[.)]\s|\([a-z]{1,4}\)\s|[IVXLC]+\s[–-]\s|§\s*\d|—\s)")
+_UNIT_START = re.compile(r"^(?:\d{4,5}(?:\.\d{1,3})*\.\s+[A-Z(]|\d{1,2}-\d{1,2}-\d{3,4}\.\s|\(?[0-9]{1,3}[a-z]?[.)]\s|\([a-z]{1,4}\)\s|[IVXLC]+\s[–-]\s|§\s*\d|—\s)")
+
+
+def _ends_sentence(previous: str, line: str) -> bool:
+    """One paragraph per line (no blank lines between): a full stop at the end and a capital next."""
+    return previous.rstrip().endswith((".", ":", ";", "。", "”.", ".”")) and len(previous) > 200 and line[:1].isupper()
 
 
 def _runs(lines: list[str]) -> list[list[str]]:
@@ -44,7 +49,7 @@ def _runs(lines: list[str]) -> list[list[str]]:
 
     runs: list[list[str]] = []
     for line in lines:
-        starts = bool(runs) and (_UNIT_START.match(line) or (len(line) < 120 and parse_heading(line)))
+        starts = bool(runs) and bool(_UNIT_START.match(line) or parse_heading(line) or _ends_sentence(runs[-1][-1], line))
         if not runs or starts:
             runs.append([line])
         else:
