@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     )
     chunk_words: int = Field(160, ge=40, le=1000, description="Target passage length in words.")
     max_file_mb: int = Field(200, ge=1, description="Files larger than this are refused with status 'failed'.")
+    # per-document extraction limits (pipeline/sandbox.py): a hostile file fails alone
+    extract_timeout_s: float = Field(
+        120.0, ge=0, description="Extraction time limit per document, in seconds: the document's child process "
+        "is killed past it and the version fails with the reason. 0 extracts in-process with no time or memory limit.",
+    )
+    extract_memory_mb: int = Field(
+        2048, ge=0, description="Memory (address space) limit per document's extraction process, in MB; 0 means none.",
+    )
+    extract_workers: int = Field(2, ge=1, le=32, description="Documents extracted in parallel (child processes).")
     host: str = Field("127.0.0.1", description="Address `ailex serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `ailex serve` listens on.")
     max_k: int = Field(100, ge=1, le=1000, description="Largest k the API accepts.")

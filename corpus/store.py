@@ -318,6 +318,11 @@ class Store:
         args.append(int(limit))
         return [(r[0], float(r[1])) for r in self.db.execute(sql, args)]
 
+    def documents_with_title(self, terms: Sequence[str]) -> list[str]:
+        """Ids of documents whose title contains every term (case-insensitive)."""
+        sql = "SELECT id FROM documents WHERE " + " AND ".join(["instr(lower(title), lower(?)) > 0"] * len(terms))
+        return [r[0] for r in self.db.execute(sql, list(terms))] if terms else []
+
     def keyword_count(self, match: str, allowed: Sequence[int] | None = None) -> int:
         sql = """SELECT COUNT(*) FROM passages_fts f JOIN passages p ON p.id = f.rowid
                  WHERE passages_fts MATCH ? AND p.active = 1"""

@@ -23,6 +23,7 @@ from index import snapshots
 from index.faiss_index import FaissIndex
 from index.manifest import Manifest
 from index.metadata import Filters, PassageColumns
+from index.query import ParsedQuery, fts_expression, parse_query, phrase_expression
 from index.diversify import collapse, interleave
 from index.highlight import best_sentence_by_terms, term_spans
 from index.units import WINDOW_BITS, passage_ids
@@ -86,27 +87,6 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         raise IndexMissing(f"no index in {index_dir}: run `ailex index` first")
     index = FaissIndex.load(folder)
     return Snapshot(folder, Manifest.read(folder), index, PassageColumns.load(folder), index.ids())
-
-
-_TOKEN = re.compile(r'"([^"]+)"|(\S+)')
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_expression(query: str) -> str | None:
-    """User text → an FTS5 expression made only of quoted terms: quoted phrases are required,
-    other words are alternatives. No user character can reach FTS5 operators."""
-    phrases, words = [], []
-    for phrase, word in _TOKEN.findall(query):
-        if phrase:
-            toks = _WORD.findall(phrase)
-            if toks:
-                phrases.append('"' + " ".join(toks) + '"')
-        else:
-            words.extend(_WORD.findall(word))
-    terms = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
-    if phrases and terms:
-        return " AND ".join(phrases) + f" AND ({terms})"
-    return " AND ".join(phrases) or terms or None
 
 
 class Searcher:
@@ -189,25 +169,42 @@ class Searcher:
     def last_windows(self) -> dict[int, int]:
         return getattr(self._windows, "windows", {})
 
-    def _lexical(self, query: str, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        expr = fts_expression(query)
+    def _lexical(self, parsed: ParsedQuery, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        expr = fts_expression(parsed)
         if expr is None:
             return []
         return self.store.keyword_search(expr, depth, None if allowed is None else allowed.tolist())
 
+    def candidates(self, parsed: ParsedQuery, filters: Filters) -> np.ndarray | None:
+        """Passage ids allowed by the filters, `title:` terms and required phrases (None: all)."""
+        snap = self.snapshot
+        if parsed.title_terms:
+            titles = self.store.documents_with_title(parsed.title_terms)
+            filters = Filters(**{**filters.__dict__, "document_id": titles or ["\x00none"]})
+        allowed = snap.columns.allowed_ids(filters)
+        phrase = phrase_expression(parsed)
+        if phrase is not None:
+            hits = self.store.keyword_search(phrase, len(snap.columns) + 1, None if allowed is None else allowed.tolist())
+            allowed = np.array(sorted(pid for pid, _ in hits), np.int64)
+        return allowed
+
     def rank(self, query: str, depth: int, filters: Filters, mode: Mode) -> tuple[list[tuple[int, float]], int]:
         """Ranked (passage id, score) pairs and the number of passages that qualified."""
         snap = self.snapshot
-        allowed = snap.columns.allowed_ids(filters)
+        parsed = parse_query(query)
+        allowed = self.candidates(parsed, filters)
         pool = len(snap.columns) if allowed is None else len(allowed)
+        text = parsed.text or " ".join(parsed.title_terms)
         if mode == "semantic":
-            return self._dense(query, depth, allowed), pool
-        lexical = self._lexical(query, depth, allowed)
+            return self._dense(text, depth, allowed), pool
+        lexical = self._lexical(parsed, depth, allowed)
         if mode == "keyword":
-            expr = fts_expression(query)
-            total = self.store.keyword_count(expr, None if allowed is None else allowed.tolist()) if expr else 0
+            expr = fts_expression(parsed)
+            total = self.store.keyword_count(expr, None if allowed is None else allowed.tolist()) if expr else pool
+            if expr is None:  # only title: terms: the documents' passages in reading order
+                lexical = [(int(pid), 0.0) for pid in (allowed if allowed is not None else snap.columns.ids)[:depth]]
             return lexical, total
-        return self._fuse(query, self._dense(query, depth, allowed), lexical)[:depth], pool
+        return self._fuse(text, self._dense(text, depth, allowed), lexical)[:depth], pool
 
     def _fuse(self, query: str, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Reciprocal rank fusion in which lexical evidence counts fully only for passages in

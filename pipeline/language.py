@@ -8,8 +8,8 @@ from langdetect import detector_factory
 
 DetectorFactory.seed = 0
 
-# langdetect's cost grows with the text; a passage's first ~800 characters settle its language.
-MAX_CHARS = 800
+# langdetect's cost grows with the text; a passage's first ~400 characters settle its language.
+MAX_CHARS = 400
 
 
 def detect_langs(text: str):

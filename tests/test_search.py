@@ -7,7 +7,8 @@ import pytest
 
 from index.build import update_index
 from index.metadata import Filters, date_key
-from index.search import Searcher, fts_expression
+from index.query import fts_expression, parse_query
+from index.search import Searcher
 from pipeline.encoders import FakeEncoder
 
 
@@ -99,3 +100,35 @@ def test_interleave_and_collapse_helpers():
     assert interleave(items, lambda x: x[0]) == [("en", 1), ("fr", 3), ("de", 5), ("en", 2), ("en", 4)]
     groups = collapse([1, 2, 11, 3, 12], key=lambda x: x % 10)
     assert groups == [(1, [11]), (2, [12]), (3, [])]
+
+
+def test_query_language_parses_phrases_and_title_terms():
+    p = parse_query('ban on "remote biometric identification" title:"AI Act" title:Maryland GPAI')
+    assert p.phrases == ["remote biometric identification"]
+    assert p.title_terms == ["AI Act", "Maryland"]
+    assert p.words == ["ban", "on", "GPAI"]
+    assert "title" not in p.text and "remote biometric identification" in p.text
+
+
+def test_phrases_are_required_in_every_mode(searcher):
+    for mode in ("semantic", "hybrid", "keyword"):
+        res = searcher.search('"frontier model" safety', k=10, mode=mode)
+        assert res.hits, mode
+        assert all("frontier model" in " ".join(h.passage.text.lower().split()) for h in res.hits), mode
+
+
+def test_title_search_narrows_to_documents(searcher):
+    res = searcher.search("title:Maryland warrant", k=5, mode="hybrid")
+    assert res.hits and {h.document.jurisdiction for h in res.hits} == {"US-MD"}
+    only_title = searcher.search('title:"Interim Measures"', k=50, mode="keyword")
+    assert only_title.hits and all("Interim Measures" in h.document.title for h in only_title.hits)
+    assert searcher.search("title:nonexistenttitleword ai", k=5).hits == []
+
+
+def test_acronyms_survive_tokenisation(searcher):
+    import re
+
+    res = searcher.search("AI", k=10, mode="keyword")
+    assert len(res.hits) == 10
+    assert all(re.search(r"\bAI\b", h.passage.text, re.IGNORECASE) for h in res.hits)  # the token, not "said"
+    assert all(h.highlights for h in res.hits)

@@ -1,0 +1,61 @@
+"""The little query language users type: free text, "exact phrases" and title: terms.
+
+    ban on "remote biometric identification" title:"AI Act"
+
+Phrases are required in every mode (a filter before ranking); `title:` narrows to documents
+whose title holds the term. Everything is turned into quoted FTS5 terms, so no user
+character ever reaches FTS5 operators."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(r'(title:)?"([^"]*)"|(\S+)', re.IGNORECASE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class ParsedQuery:
+    text: str  # what the ranking sees (phrases included, title: terms removed)
+    phrases: list[str] = field(default_factory=list)
+    title_terms: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+
+
+def parse_query(query: str) -> ParsedQuery:
+    parsed = ParsedQuery(text="")
+    kept = []
+    for title_prefix, phrase, bare in _TOKEN.findall(query):
+        if bare.lower().startswith("title:") and len(bare) > 6:
+            parsed.title_terms.append(bare[6:])
+        elif title_prefix:
+            if phrase.strip():
+                parsed.title_terms.append(phrase.strip())
+        elif phrase or (not bare and phrase == ""):
+            toks = _WORD.findall(phrase)
+            if toks:
+                parsed.phrases.append(" ".join(toks))
+                kept.append(phrase)
+        else:
+            parsed.words.extend(_WORD.findall(bare))
+            kept.append(bare)
+    parsed.text = " ".join(kept).strip()
+    return parsed
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', "") + '"'
+
+
+def fts_expression(query: str | ParsedQuery) -> str | None:
+    """Quoted phrases are required, other words are alternatives."""
+    parsed = parse_query(query) if isinstance(query, str) else query
+    phrases = [_quote(p) for p in parsed.phrases]
+    terms = " OR ".join(_quote(w) for w in dict.fromkeys(parsed.words))
+    if phrases and terms:
+        return " AND ".join(phrases) + f" AND ({terms})"
+    return " AND ".join(phrases) or terms or None
+
+
+def phrase_expression(parsed: ParsedQuery) -> str | None:
+    return " AND ".join(_quote(p) for p in parsed.phrases) or None
