@@ -1,18 +1,18 @@
 """Run extraction and chunking over stored versions that are still pending.
 
 Each document fails alone: its version gets a status and reason, the batch goes on.
+Extraction runs per document in a child process with a time and memory limit (pipeline.sandbox).
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from corpus.models import ProcessingStatus, Version
 from corpus.settings import Settings
-from corpus.store import Store
-from pipeline.chunk import chunk
-from pipeline.extract import ExtractionError, extract
+from corpus.store import Store, StoreError
+from pipeline.sandbox import Job, Outcome, run_jobs
 
 log = logging.getLogger(__name__)
 
@@ -25,33 +25,37 @@ class ProcessReport:
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (document id, status, reason)
 
 
+def _job(store: Store, version: Version, settings: Settings) -> Job | Outcome:
+    """What to extract for `version`, or its outcome at once when it is refused before reading."""
+    if version.size > settings.max_file_mb * 1024 * 1024:
+        return Outcome(ProcessingStatus.failed,
+                       f"file of {version.size} bytes exceeds AILEX_MAX_FILE_MB ({settings.max_file_mb} MB)")
+    doc = store.get_document(version.document_id)
+    try:
+        path = store.blob_path(version.sha256)
+    except StoreError as exc:
+        return Outcome(ProcessingStatus.failed, str(exc))
+    if not path.is_file():
+        return Outcome(ProcessingStatus.failed, f"stored original {version.sha256[:12]} is missing")
+    return Job(str(path), version.content_type, version.filename, doc.language, settings.chunk_words)
+
+
+def _outcomes(store: Store, versions: list[Version], settings: Settings) -> Iterator[Outcome]:
+    """Each version's extraction outcome, in order; each in a child process with time/memory limits."""
+    return run_jobs((_job(store, v, settings) for v in versions), timeout_s=settings.extract_timeout_s,
+                    memory_mb=settings.extract_memory_mb, workers=settings.extract_workers)
+
+
+def _apply(store: Store, version: Version, outcome: Outcome) -> tuple[ProcessingStatus, int, str]:
+    """Store one outcome: passages (none on failure: the old ones are retired) and the version's status."""
+    n = store.replace_passages(version, outcome.drafts)
+    store.set_version_status(version.id, outcome.status, outcome.reason, pages=outcome.pages)
+    return outcome.status, n, outcome.reason
+
+
 def process_version(store: Store, version: Version, settings: Settings) -> tuple[ProcessingStatus, int, str]:
     """Extract and chunk one version; store its passages and status. Never raises for bad input."""
-    doc = store.get_document(version.document_id)
-    if version.size > settings.max_file_mb * 1024 * 1024:
-        status, reason = ProcessingStatus.failed, f"file of {version.size} bytes exceeds AILEX_MAX_FILE_MB"
-        store.set_version_status(version.id, status, reason)
-        return status, 0, reason
-    try:
-        data = store.read_blob(version.sha256)
-        extraction = extract(data, version.content_type, version.filename, doc.language)
-        drafts = chunk(extraction, doc.language, settings.chunk_words)
-    except ExtractionError as exc:
-        store.set_version_status(version.id, exc.status, exc.reason)
-        store.replace_passages(version, [])
-        return exc.status, 0, exc.reason
-    except Exception as exc:  # a parser bug must not stop the batch; the reason is kept
-        log.exception("document %s: unexpected error", doc.id)
-        reason = f"{type(exc).__name__}: {exc}"
-        store.set_version_status(version.id, ProcessingStatus.failed, reason)
-        return ProcessingStatus.failed, 0, reason
-    if not drafts:
-        status, reason = ProcessingStatus.empty, "no text found"
-    else:
-        status, reason = ProcessingStatus.extracted, ""
-    n = store.replace_passages(version, drafts)
-    store.set_version_status(version.id, status, reason, pages=extraction.pages)
-    return status, n, reason
+    return _apply(store, version, next(iter(_outcomes(store, [version], settings))))
 
 
 def process_pending(
@@ -60,11 +64,13 @@ def process_pending(
     redo: bool = False,
     on_document: Callable[[str, ProcessingStatus, int], None] | None = None,
 ) -> ProcessReport:
-    """Process every current version still pending (all of them with `redo`)."""
+    """Process every current version still pending (all of them with `redo`).
+
+    Up to AILEX_EXTRACT_WORKERS documents are extracted at once; the store is written in version order."""
     versions = store.current_versions(None if redo else [ProcessingStatus.pending])
     report = ProcessReport()
-    for version in versions:
-        status, n, reason = process_version(store, version, settings)
+    for version, outcome in zip(versions, _outcomes(store, versions, settings)):
+        status, n, reason = _apply(store, version, outcome)
         report.processed += 1
         report.passages += n
         report.by_status[status.value] = report.by_status.get(status.value, 0) + 1

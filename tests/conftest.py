@@ -135,3 +135,36 @@ def onnx_encoder(real_encoder):
     encoder = OnnxEncoder(folder, threads=2)
     yield encoder
     encoder.close()
+
+
+# The real-model corpus: the AI Act in the eval's three languages plus the documents that the
+# topic queries (tests/test_topics.py) expect; built once per session with the real encoder.
+REAL_DOCS = (
+    "eu/ai_act/AI_Act-EN.txt", "eu/ai_act/AI_Act-FR.txt", "eu/ai_act/AI_Act-DE.txt",
+    "us-co/SB24-205_signed.pdf", "us-md/HB338_2024_facial_recognition.md", "us-ca/SB942_2024_chaptered.pdf",
+    "us-ca/AB2013_2024_chaptered.pdf", "us-ca/SB53_2025_chaptered.txt", "us-tn/ELVIS_Act_HB2091_SB2096.pdf",
+    "br/PL2338_2023_Senado.pdf", "cn/genai_interim_measures_EN_translation.txt",
+    "kr/AI_Basic_Act_committee_alternative_bill_6772.pdf",
+)
+
+
+@pytest.fixture(scope="session")
+def real_searcher(tmp_path_factory, shared, corpus_rows):
+    from corpus.importer import import_csv
+    from corpus.settings import Settings
+    from corpus.store import Store
+    from index.build import update_index
+    from index.search import Searcher
+    from pipeline.encoders import load_encoder
+    from pipeline.process import process_pending
+
+    root = tmp_path_factory.mktemp("real")
+    settings = Settings(data_dir=root / "data")
+    store = Store(settings.data_dir)
+    rows = [dict(corpus_rows[p], path=str(shared / "corpus" / p)) for p in REAL_DOCS]
+    report = import_csv(store, write_csv(root / "real.csv", rows))
+    assert not report.errors, report.errors
+    process_pending(store, settings)
+    encoder = load_encoder(settings)
+    update_index(settings, store, encoder)
+    return Searcher(settings, store, encoder)
