@@ -37,6 +37,33 @@ def _print_runs(runs) -> None:
             typer.secho(f"  {r.message[:300]}", fg=typer.colors.RED, err=True)
 
 
+def _distributed(cfg, names, job, replay, politeness, min_relevance, spider_args, as_json) -> None:
+    from crawlers.distributed import default_job, run_distributed
+    from crawlers.runner import CrawlError
+
+    if not politeness and replay is None:
+        fail("--no-politeness is only allowed with --replay (never against live sites)")
+    try:
+        result = run_distributed(cfg, names, job=job or default_job(), replay=replay, politeness=politeness,
+                                 min_relevance=min_relevance, spider_args=spider_args,
+                                 log_level="DEBUG" if logging.getLogger().level <= logging.DEBUG else "INFO")
+    except CrawlError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({"job": result.job, "worker": result.worker, "seconds": result.seconds,
+                    "replay_hits": result.replay_hits, "mine": result.mine, "total": result.total})
+    else:
+        cols = ("requests", "items", "queued", "already_queued", "not_found", "failed", "structure_errors")
+        typer.echo(f"job {result.job}, crawler {result.worker}: this process / all processes so far")
+        typer.echo(f"{'spider':<15}" + "".join(f"{c:>18}" for c in cols))
+        for name, mine in result.mine.items():
+            total = result.total.get(name, {})
+            typer.echo(f"{name:<15}" + "".join(f"{str(mine.get(c, 0)) + ' / ' + str(total.get(c, 0)):>18}" for c in cols))
+        typer.echo(f"crawl took {result.seconds:.1f} s; items are on the Redis queue for `ailex ingest-worker`")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("crawl")
     def crawl_cmd(
@@ -54,6 +81,14 @@ def register(app: typer.Typer) -> None:
         arg: list[str] = typer.Option(None, "--arg", "-a", help="Spider argument KEY=VALUE (repeatable), "
                                       "e.g. -a sittings=2024-04-24; SPIDER.KEY=VALUE for one spider only"),
         as_json: bool = typer.Option(False, "--json", help="Print the runs as JSON."),
+        distributed: bool = typer.Option(False, "--distributed", help="Be one of many crawler processes sharing "
+                                         "a Redis frontier (AILEX_REDIS_URL): items go to the Redis item queue for "
+                                         "`ailex ingest-worker`; nothing is stored or indexed by this process."),
+        job: str = typer.Option(None, "--job", help="With --distributed: the shared crawl's name; processes naming "
+                                "the same job share one frontier [default: today's UTC date]", show_default=False),
+        politeness: bool = typer.Option(True, "--politeness/--no-politeness", help="With --distributed: the "
+                                        "per-site limits shared by all crawlers. --no-politeness is for benchmarks "
+                                        "and needs --replay."),
     ) -> None:
         """Crawl parliamentary sources (politely) into the corpus, then process and index what is new.
 
@@ -90,6 +125,11 @@ def register(app: typer.Typer) -> None:
         if replay is None and not cfg.crawl_contact_url:
             typer.secho("warning: AILEX_CRAWL_CONTACT_URL is not set; site operators cannot reach you",
                         fg=typer.colors.YELLOW, err=True)
+        if distributed:
+            _distributed(cfg, names, job, replay, politeness, min_relevance, _parse_args(arg), as_json)
+            return
+        if not politeness:
+            fail("--no-politeness only applies to --distributed")
         try:
             result = run_crawl(cfg, names, replay=replay, http_cache=http_cache, min_relevance=min_relevance,
                                spider_args=_parse_args(arg),

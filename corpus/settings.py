@@ -85,6 +85,16 @@ class Settings(BaseSettings):
         SecretStr("DEMO_KEY"), description="api.data.gov key for the govinfo API (DEMO_KEY is heavily rate-limited)."
     )
 
+    # -- running at scale (`ailex crawl --distributed`, `ailex ingest-worker`, `ailex index --snapshot`) --
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Redis holding the shared crawl frontier (request queues, "
+        "duplicate filters, per-site politeness), the item queue and the index writer lock.",
+    )
+    redis_lease_seconds: int = Field(
+        30, ge=2, le=3600, description="A crawler or ingest worker that has not sent a heartbeat for this long is "
+        "dead: its in-flight requests or items go back to the queue for the others.",
+    )
+
     @property
     def db_path(self) -> Path:
         return self.data_dir / "ailex.sqlite"

@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from corpus.crawl_state import CrawlState, DocumentLink
-from corpus.models import DocumentMeta
+from corpus.models import DocumentMeta, Version
 from corpus.store import Store, document_id_for
 
 from crawlers.items import DocumentItem
@@ -56,49 +57,58 @@ class CorpusPipeline:
             self.store.close()
 
     def process_item(self, item):
-        stats = self.crawler.stats
-        spider = self.crawler.spider.name
         if not isinstance(item, DocumentItem):
             return item
-        stats.inc_value("ailex/items")
-        problems = item.problems()
-        if problems:
-            stats.inc_value("ailex/failed")
-            stats.inc_value("ailex/invalid_items")
-            raise DropItem(f"{item.source_url}: {'; '.join(problems)}")
         assert self.store is not None and self.state is not None
-        self.state.add_links([DocumentLink(from_key=item.source_url, to_key=l.url, relation=l.relation, spider=spider)
-                              for l in item.links if l.url != item.source_url])
-        meta = DocumentMeta(
-            source_key=item.source_url, title=" ".join(item.title.split())[:1000], jurisdiction=item.jurisdiction,
-            doc_type=item.doc_type, status=item.status, language=item.language, date=item.date,
-            source_url=item.source_url, identifiers={k: str(v) for k, v in item.identifiers.items() if v},
-        )
-        sha = meta_sha(meta)
-        if item.relevance < self.min_relevance:
-            stats.inc_value("ailex/off_topic")
-            self.state.remember(item.source_url, spider, item.relevance, item.ai_terms, sha, None)
-            return item
-        doc_id = document_id_for(meta.jurisdiction, meta.source_key)
-        try:
-            self.store.get_document(doc_id)
-            existed = True
-        except KeyError:
-            existed = False
-        previous = self.state.seen(item.source_url)
-        doc = self.store.upsert_document(meta)
-        new_version = False
-        if item.body is not None:
-            _, new_version = self.store.add_version(doc.id, item.body, item.content_type, item.filename or "document")
-        if not existed:
-            outcome = "new"
-        elif new_version or (previous is not None and previous["meta_sha"] != sha):
-            outcome = "changed"
-        else:
-            outcome = "unchanged"
-        stats.inc_value(f"ailex/{outcome}")
-        self.state.remember(item.source_url, spider, item.relevance, item.ai_terms, sha, doc.id)
+        store_item(self.store, self.state, item, self.crawler.spider.name, self.min_relevance,
+                   self.crawler.stats.inc_value)
         return item
+
+
+def store_item(store: Store, state: CrawlState, item: DocumentItem, spider: str, min_relevance: float,
+               count: Callable[[str], object] = lambda key: None) -> tuple[str, Version | None]:
+    """Validate one item and bring it into the corpus (the one place that does it: the Scrapy pipeline
+    and the distributed ingest worker both call this). Returns (outcome, the version its body became):
+    outcome is new / changed / unchanged / off_topic; raises DropItem for an invalid item.
+    Idempotent: the same item twice stores nothing new the second time."""
+    count("ailex/items")
+    problems = item.problems()
+    if problems:
+        count("ailex/failed")
+        count("ailex/invalid_items")
+        raise DropItem(f"{item.source_url}: {'; '.join(problems)}")
+    state.add_links([DocumentLink(from_key=item.source_url, to_key=l.url, relation=l.relation, spider=spider)
+                     for l in item.links if l.url != item.source_url])
+    meta = DocumentMeta(
+        source_key=item.source_url, title=" ".join(item.title.split())[:1000], jurisdiction=item.jurisdiction,
+        doc_type=item.doc_type, status=item.status, language=item.language, date=item.date,
+        source_url=item.source_url, identifiers={k: str(v) for k, v in item.identifiers.items() if v},
+    )
+    sha = meta_sha(meta)
+    if item.relevance < min_relevance:
+        count("ailex/off_topic")
+        state.remember(item.source_url, spider, item.relevance, item.ai_terms, sha, None)
+        return "off_topic", None
+    doc_id = document_id_for(meta.jurisdiction, meta.source_key)
+    try:
+        store.get_document(doc_id)
+        existed = True
+    except KeyError:
+        existed = False
+    previous = state.seen(item.source_url)
+    doc = store.upsert_document(meta)
+    new_version, version = False, None
+    if item.body is not None:
+        version, new_version = store.add_version(doc.id, item.body, item.content_type, item.filename or "document")
+    if not existed:
+        outcome = "new"
+    elif new_version or (previous is not None and previous["meta_sha"] != sha):
+        outcome = "changed"
+    else:
+        outcome = "unchanged"
+    count(f"ailex/{outcome}")
+    state.remember(item.source_url, spider, item.relevance, item.ai_terms, sha, doc.id)
+    return outcome, version
 
 
 class RunRecorder:

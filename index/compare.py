@@ -95,10 +95,10 @@ def compare(
         f = Filters(**{**base.__dict__, "jurisdiction": [jur]})
         allowed = cols.ids[cols.mask(f) & keep]
         ranked = searcher.dense_by_vector(vector, 1, allowed)
-        if not ranked or ranked[0][1] < min_score:
+        if not ranked or ranked[0].score < min_score:
             missing.append(jur)
             continue
-        pid, score = ranked[0]
+        pid, score, _ = ranked[0]
         p = searcher.store.passages_by_ids([pid])[pid]
         matches.append(Match(jur, score, p, searcher.store.get_document(p.document_id)))
     matches.sort(key=lambda m: -m.score)

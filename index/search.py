@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from index.metadata import Filters, PassageColumns
 from index.query import ParsedQuery, fts_expression, parse_query, phrase_expression
 from index.diversify import collapse, interleave
 from index.highlight import best_sentence_by_terms, term_spans
-from index.units import WINDOW_BITS, passage_ids
+from index.units import WINDOW_BITS, WINDOW_MASK, passage_ids
 from pipeline.language import detect as detect_language
 from pipeline.windows import sentence_windows
 from pipeline.encoders import Encoder
@@ -65,6 +65,20 @@ class SearchResult:
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    below_cutoff: int = 0  # ranked passages hidden by the relevance cutoff
+
+
+class DenseHit(NamedTuple):
+    passage_id: int
+    score: float
+    window: int  # 0: the passage's own vector won; n: its n-th sentence
+
+
+@dataclass
+class Ranking:
+    ranked: list[tuple[int, float]]  # (passage id, score), best first
+    total: int  # passages that qualified (filters, phrases; keyword mode: also the terms)
+    dense: dict[int, DenseHit]  # dense evidence per passage, for the cutoff and highlighting
 
 
 @dataclass
@@ -98,7 +112,6 @@ class Searcher:
         self._snapshot: Snapshot | None = None
         self._pointer_mtime = 0.0
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._windows = threading.local()  # per request thread: which sentence won each passage
         self.refresh()
         if self._snapshot is None:
             raise IndexMissing(f"no index in {settings.index_dir}: run `ailex index` first")
@@ -144,30 +157,19 @@ class Searcher:
             self._qcache.move_to_end(query)
         return vec
 
-    def _dense(self, query: str, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        return self.dense_by_vector(self.query_vector(query), depth, allowed)
-
-    def dense_by_vector(self, vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        """Best passages by their best unit (the passage itself or one of its sentences).
-        The window that won is remembered in `self.last_windows` for highlighting."""
+    def dense_by_vector(self, vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[DenseHit]:
+        """Best passages by their best unit (the passage itself or one of its sentences)."""
         snap = self.snapshot
         per_passage = max(1.0, len(snap.unit_ids) / max(len(snap.columns), 1))
         unit_depth = int(min(len(snap.unit_ids), max(depth * per_passage * 2, 200)))
         scores, ids = snap.index.search(vector[None, :], unit_depth, snap.allowed_units(allowed))
-        best: dict[int, float] = {}
-        windows: dict[int, int] = {}
+        best: dict[int, DenseHit] = {}
         valid = ids[0] >= 0
         for uid, score in zip(ids[0][valid], scores[0][valid]):
             pid = int(uid) >> WINDOW_BITS
             if pid not in best:  # hits come best first
-                best[pid] = float(score)
-                windows[pid] = int(uid) & ((1 << WINDOW_BITS) - 1)
-        self._windows.windows = windows
-        return list(best.items())[:depth]
-
-    @property
-    def last_windows(self) -> dict[int, int]:
-        return getattr(self._windows, "windows", {})
+                best[pid] = DenseHit(pid, float(score), int(uid) & WINDOW_MASK)
+        return list(best.values())[:depth]
 
     def _lexical(self, parsed: ParsedQuery, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         expr = fts_expression(parsed)
@@ -188,32 +190,33 @@ class Searcher:
             allowed = np.array(sorted(pid for pid, _ in hits), np.int64)
         return allowed
 
-    def rank(self, query: str, depth: int, filters: Filters, mode: Mode) -> tuple[list[tuple[int, float]], int]:
-        """Ranked (passage id, score) pairs and the number of passages that qualified."""
+    def rank(self, query: str, depth: int, filters: Filters, mode: Mode) -> Ranking:
         snap = self.snapshot
         parsed = parse_query(query)
         allowed = self.candidates(parsed, filters)
         pool = len(snap.columns) if allowed is None else len(allowed)
         text = parsed.text or " ".join(parsed.title_terms)
+        dense = {h.passage_id: h for h in self.dense_by_vector(self.query_vector(text), depth, allowed)} \
+            if mode != "keyword" else {}
         if mode == "semantic":
-            return self._dense(text, depth, allowed), pool
+            return Ranking([(pid, h.score) for pid, h in dense.items()], pool, dense)
         lexical = self._lexical(parsed, depth, allowed)
         if mode == "keyword":
             expr = fts_expression(parsed)
             total = self.store.keyword_count(expr, None if allowed is None else allowed.tolist()) if expr else pool
             if expr is None:  # only title: terms: the documents' passages in reading order
                 lexical = [(int(pid), 0.0) for pid in (allowed if allowed is not None else snap.columns.ids)[:depth]]
-            return lexical, total
-        return self._fuse(text, self._dense(text, depth, allowed), lexical)[:depth], pool
+            return Ranking(lexical, total, {})
+        return Ranking(self._fuse(text, list(dense.values()), lexical)[:depth], pool, dense)
 
-    def _fuse(self, query: str, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    def _fuse(self, query: str, dense: list[DenseHit], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Reciprocal rank fusion in which lexical evidence counts fully only for passages in
         the query's language: shared words across languages (names, numbers, 'AI') are noise."""
         query_lang = detect_language(query)
         languages = self.snapshot.columns.language_of([pid for pid, _ in lexical])
         fused: dict[int, float] = {}
-        for r, (pid, _) in enumerate(dense):
-            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + r + 1)
+        for r, h in enumerate(dense):
+            fused[h.passage_id] = fused.get(h.passage_id, 0.0) + 1.0 / (RRF_K + r + 1)
         for r, (pid, _) in enumerate(lexical):
             weight = 1.0 if languages.get(pid) == query_lang else CROSS_LANGUAGE_LEXICAL_WEIGHT
             fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + r + 1)
@@ -227,13 +230,21 @@ class Searcher:
         mode: Mode = "semantic",
         diversify: Diversify | None = None,
         collapse_duplicates: bool = True,
+        min_score: float | None = None,
     ) -> SearchResult:
+        """Rank, cut off what scores below `min_score` (default AILEX_MIN_SCORE; dense similarity,
+        so keyword mode is never cut), collapse copies, interleave groups, then take k."""
         started = time.perf_counter()
         self.refresh()
         filters = filters or Filters()
+        cutoff = self.settings.min_score if min_score is None else min_score
         depth = max(k * (DIVERSIFY_DEPTH if diversify else 2), FACET_DEPTH)
-        ranked, total = self.rank(query, depth, filters, mode)
-        windows = self.last_windows if mode != "keyword" else {}
+        ranking = self.rank(query, depth, filters, mode)
+        ranked = ranking.ranked
+        hidden = 0
+        if cutoff > 0 and mode != "keyword":
+            kept = [(pid, s) for pid, s in ranked if pid in ranking.dense and ranking.dense[pid].score >= cutoff]
+            hidden, ranked = len(ranked) - len(kept), kept
         facets = self.snapshot.columns.facets(np.array([pid for pid, _ in ranked[:FACET_DEPTH]], np.int64))
         passages = self.store.passages_by_ids([pid for pid, _ in ranked])
         scored = [(passages[pid], score) for pid, score in ranked if pid in passages]  # absent: retired since
@@ -254,10 +265,10 @@ class Searcher:
         hits = []
         for (p, score), copies in groups[:k]:
             sentences = sentence_windows(p.text)
-            window = windows.get(p.id, 0)
+            window = ranking.dense[p.id].window if p.id in ranking.dense else 0
             best = sentences[window - 1] if 0 < window <= len(sentences) else best_sentence_by_terms(sentences, query)
             hits.append(Hit(len(hits) + 1, score, p, doc(p.document_id), best_sentence=best,
                             highlights=term_spans(p.text, query),
                             also_in=[(c.id, doc(c.document_id)) for c, _ in copies]))
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(query, mode, round(took, 2), total, hits, facets)
+        return SearchResult(query, mode, round(took, 2), ranking.total, hits, facets, hidden)

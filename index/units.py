@@ -10,6 +10,7 @@ import numpy as np
 from pipeline.windows import sentence_windows
 
 WINDOW_BITS = 10
+WINDOW_MASK = (1 << WINDOW_BITS) - 1
 
 
 def unit_id(passage_id: int, window: int) -> int:

@@ -20,7 +20,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import time
+import types
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -154,7 +156,7 @@ def run_jobs(
                 parent_conn, child_conn = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child, args=(child_conn, job, memory_mb), daemon=True,
                                    name=f"ailex-extract-{index}")
-                proc.start()
+                _start(proc)
                 child_conn.close()
                 running[index] = _Running(index, proc, parent_conn, time.monotonic() + timeout_s)
             if not running:
@@ -173,6 +175,22 @@ def run_jobs(
     finally:  # a caller that stops early (or an interrupt) leaves no child behind
         for r in running.values():
             _kill(r)
+
+
+_BARE_MAIN = types.ModuleType("__main__")
+
+
+def _start(proc) -> None:
+    """Start a child without making it re-import the caller's __main__ (multiprocessing does that
+    for spawn/forkserver children: a script, the CLI or pytest would be re-run in every child).
+    The child only needs pipeline.sandbox, which the forkserver has imported already."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = _BARE_MAIN
+    try:
+        proc.start()
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _collect(r: _Running, memory_mb: int) -> Outcome:

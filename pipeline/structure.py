@@ -334,6 +334,11 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
         if heading is None and (m := _STATUTE.match(text)) and in_bill_section:
             title, rest = _statute_title(m["rest"])
             heading = Heading(SUBARTICLE + 1, m["num"], title=title, rest=rest, kind="subarticle")
+        if heading is None and _generic_heading(block, unit, path, in_recitals):
+            # Reports and policy papers: their own headings are the best locator there is.
+            start("text", text, None, None)
+            i += 1
+            continue
         if heading is None:
             unit.blocks.append(block)
             unit.paragraphs.append(_unit_paragraph(unit, text))
@@ -368,6 +373,21 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
     if unit.blocks:
         units.append(unit)
     return units
+
+
+def _generic_heading(block: Block, unit: Unit, path: dict[int, str], in_recitals: bool) -> bool:
+    """A heading the extractor flagged (markup or type size) outside any legal structure."""
+    text = block.text.strip()
+    return (
+        block.heading
+        and not path
+        and not in_recitals
+        and unit.kind in ("preamble", "text")
+        and 1 <= len(text.split()) <= 20
+        and len(text) <= 200
+        and not ENUMERATOR_ONLY.match(text)
+        and not text.startswith(("•", "▪", "-", "–", "*"))
+    )
 
 
 def _segment_by_markup(blocks: list[Block]) -> list[Unit]:

@@ -5,11 +5,20 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Query
+from pydantic import BeforeValidator
 
 from index.metadata import Filters
 
 MAX_QUERY = 1000
 MAX_FILTER_VALUES = 50
+
+
+def _blank_is_none(value):
+    """An empty form field (`date_from=`) means no filter, as the search form submits it."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalDate = Annotated[date | None, BeforeValidator(_blank_is_none)]
 
 
 def _clean(values: list[str] | None, name: str) -> list[str]:
@@ -24,8 +33,8 @@ def filters_dep(
     jurisdiction: Annotated[list[str] | None, Query(description="EU, BR, US-CO, …")] = None,
     doc_type: Annotated[list[str] | None, Query(description="act, bill, resolution, committee_report, …")] = None,
     status: Annotated[list[str] | None, Query(description="in_force, pending, enacted, lapsed, …")] = None,
-    date_from: Annotated[date | None, Query(description="Documents dated on or after (YYYY-MM-DD).")] = None,
-    date_to: Annotated[date | None, Query(description="Documents dated on or before (YYYY-MM-DD).")] = None,
+    date_from: Annotated[OptionalDate, Query(description="Documents dated on or after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[OptionalDate, Query(description="Documents dated on or before (YYYY-MM-DD).")] = None,
     document: Annotated[list[str] | None, Query(description="Only passages of these document ids.")] = None,
 ) -> Filters:
     if date_from and date_to and date_from > date_to:

@@ -65,12 +65,13 @@ class SearchResponse(BaseModel):
     mode: str
     took_ms: float
     total: int
+    below_cutoff: int
     results: list[SearchHit]
     facets: dict[str, dict[str, int]]
 
     @classmethod
     def from_result(cls, r: SearchResult) -> "SearchResponse":
-        return cls(query=r.query, mode=r.mode, took_ms=r.took_ms, total=r.total,
+        return cls(query=r.query, mode=r.mode, took_ms=r.took_ms, total=r.total, below_cutoff=r.below_cutoff,
                    results=[SearchHit.from_hit(h) for h in r.hits], facets=r.facets)
 
 

@@ -93,3 +93,10 @@ def test_malformed_xml_fails_with_reason():
     with pytest.raises(ExtractionError) as err:
         extract(b"<Bill><Identification></Bill>", "application/xml", "bad.xml")
     assert err.value.status == ProcessingStatus.failed and "mismatch" in err.value.reason
+
+
+def test_clml_metadata_only_record_is_empty(shared):
+    data = (shared / "snapshot/bodies/uk/legislation_gov_uk_roddicki/doc_wsi-2015-2016.data.xml").read_bytes()
+    with pytest.raises(ExtractionError) as err:
+        extract(data, "application/xml", "doc.xml")
+    assert err.value.status == ProcessingStatus.empty

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,10 +32,10 @@ def real_passages(shared):
         for item in [i for i in items if (i["query_lang"], i["target_lang"]) == (q_lang, t_lang)][:3]:
             target = next((t for t in by_lang[t_lang] if holds(t, item["target_text"])), None)
             assert target is not None, f"{item['id']}: target passage not found in the chunked AI Act"
-            queries.append((item["query"], t_lang))
             if target not in texts:
                 texts.append(target)
                 langs.append(t_lang)
+            queries.append((item["query"], t_lang, texts.index(target)))
     for lang in ("en", "fr"):
         for t in rng.sample(by_lang[lang], 7):
             if t not in texts:
@@ -51,13 +52,27 @@ def test_onnx_int8_embeddings_agree_with_torch(real_encoder, onnx_encoder, real_
     cos = (ref * got).sum(axis=1)
     assert cos.min() >= 0.97, f"passage cosine torch vs onnx: min {cos.min():.4f} (all {np.round(cos, 3)})"
 
-    q_ref = real_encoder.encode_queries([q for q, _ in queries])
-    q_got = onnx_encoder.encode_queries([q for q, _ in queries])
+    q_ref = real_encoder.encode_queries([q for q, _, _ in queries])
+    q_got = onnx_encoder.encode_queries([q for q, _, _ in queries])
     assert ((q_ref * q_got).sum(axis=1) >= 0.97).all()
-    for (query, t_lang), qr, qg in zip(queries, q_ref, q_got):
+    compared = 0
+    for (query, t_lang, _), qr, qg in zip(queries, q_ref, q_got):
         cand = np.flatnonzero(langs == t_lang)  # as the eval: filtered to the target language
-        top_ref, top_got = cand[np.argmax(ref[cand] @ qr)], cand[np.argmax(got[cand] @ qg)]
-        assert top_ref == top_got, f"top-1 differs for {query[:60]!r}"
+        s_ref = ref[cand] @ qr
+        first, second = np.sort(s_ref)[::-1][:2]
+        if first - second < 0.005:  # a near-tie in fp32 itself: either order is as good
+            continue
+        compared += 1
+        top_ref, top_got = cand[np.argmax(s_ref)], cand[np.argmax(got[cand] @ qg)]
+        assert top_ref == top_got, f"top-1 differs for {query[:60]!r} (fp32 margin {first - second:.4f})"
+    assert compared >= 4
+    # and int8 finds the eval's target passage first at least as often as fp32 (less one)
+    hits = {"ref": 0, "got": 0}
+    for (_, t_lang, target), qr, qg in zip(queries, q_ref, q_got):
+        cand = np.flatnonzero(langs == t_lang)
+        hits["ref"] += cand[np.argmax(ref[cand] @ qr)] == target
+        hits["got"] += cand[np.argmax(got[cand] @ qg)] == target
+    assert hits["got"] >= hits["ref"] - 1, hits
 
 
 def test_token_budget_batching_matches_singletons(onnx_encoder, real_passages):
@@ -80,7 +95,6 @@ def test_token_budget_batching_matches_singletons(onnx_encoder, real_passages):
 def test_build_onnx_is_idempotent(onnx_encoder):
     from corpus.settings import Settings
     from pipeline.onnx_export import MANIFEST, build_onnx
-    from pathlib import Path
 
     manifest = onnx_encoder.folder / MANIFEST
     before = manifest.stat().st_mtime_ns

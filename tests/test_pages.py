@@ -290,3 +290,14 @@ def test_corpus_page_and_json(client, small_corpus):
     bars = [a for a, _ in page.find("rect")]
     assert bars and max(float(a["width"]) for a in bars) == 100.0
     assert "China (CN)" in html
+
+
+def test_a_submitted_form_lands_on_the_canonical_url(client):
+    """The form submits every field, empty ones too; the page answers with one short canonical URL."""
+    r = client.get("/?q=facial+recognition&lang=&jurisdiction=US-MD&doc_type=&status=&date_from=&date_to="
+                   "&mode=semantic&diversify=jurisdiction&k=10", follow_redirects=False)
+    assert r.status_code == 303
+    assert sorted(params(r.headers["location"])) == [("jurisdiction", "US-MD"), ("q", "facial recognition")]
+    assert client.get(r.headers["location"], follow_redirects=False).status_code == 200
+    kept = client.get("/?q=x&diversify=&k=20&mode=keyword", follow_redirects=False)
+    assert kept.status_code == 200  # already canonical: non-default options stay in the URL

@@ -90,7 +90,7 @@ def test_hits_carry_highlights_and_best_sentence(searcher):
     for h in res.hits:
         marked = {h.passage.text[a:b].lower() for a, b in h.highlights}
         assert marked and marked <= {"facial", "recognition", "technology", "technologies"}
-        assert h.best_sentence and h.best_sentence in h.passage.text
+        assert h.best_sentence and " ".join(h.best_sentence.split()) in " ".join(h.passage.text.split())
 
 
 def test_interleave_and_collapse_helpers():
@@ -132,3 +132,13 @@ def test_acronyms_survive_tokenisation(searcher):
     assert len(res.hits) == 10
     assert all(re.search(r"\bAI\b", h.passage.text, re.IGNORECASE) for h in res.hits)  # the token, not "said"
     assert all(h.highlights for h in res.hits)
+
+
+def test_relevance_cutoff_hides_weak_matches(searcher):
+    full = searcher.search("facial recognition technology", k=20)
+    threshold = full.hits[4].score  # keep the best five
+    cut = searcher.search("facial recognition technology", k=20, min_score=threshold)
+    assert [h.passage.id for h in cut.hits] == [h.passage.id for h in full.hits if h.score >= threshold]
+    assert cut.below_cutoff > 0
+    assert searcher.search("facial recognition technology", k=20, min_score=0.9999).hits == []
+    assert searcher.search("facial recognition", k=5, mode="keyword", min_score=0.9999).hits  # BM25 is not cut

@@ -84,9 +84,10 @@ def extract_pdf(data: bytes, declared_language: str = "") -> Extraction:
 
         return ocr_pdf(data, count, declared_language)
     _drop_running_lines(pages)
+    body = _body_size(pages)
     blocks = []
     for page in pages:
-        blocks.extend(_page_blocks(page))
+        blocks.extend(_page_blocks(page, body))
     _tag_bilingual_columns(blocks)
     return Extraction(blocks=blocks, pages=count, method="pdf")
 
@@ -244,7 +245,16 @@ def _margin_numbers(lines: list[Line]) -> set[int]:
     return out
 
 
-def _page_blocks(page: Page) -> list[Block]:
+def _body_size(pages: list[Page]) -> float:
+    """The type size most of the text is set in (weighted by characters)."""
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for ln in page.lines:
+            sizes[round(ln.size, 1)] += len(ln.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _page_blocks(page: Page, body: float = 10.0) -> list[Block]:
     lines = page.lines
     if not lines:
         return []
@@ -256,7 +266,10 @@ def _page_blocks(page: Page) -> list[Block]:
 
     def flush():
         if buf:
-            blocks.append(Block(text=_join_lines([ln.text for ln in buf]), page=page.number, heading=False, locator=None))
+            text = _join_lines([ln.text for ln in buf])
+            # Set larger than the body text, short, not a sentence: a heading of the document's own outline.
+            heading = min(ln.size for ln in buf) >= 1.2 * body and len(text.split()) <= 15 and not text.endswith((".", ";", ","))
+            blocks.append(Block(text=text, page=page.number, heading=heading, locator=None))
             blocks[-1].column = buf[0].segment
             buf.clear()
 

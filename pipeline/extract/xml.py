@@ -88,6 +88,8 @@ def extract_xml(data: bytes) -> Extraction:
         blocks = _walk_dialect(root, PARL_CA)
         method = "xml:parl.ca"
     elif "legislation.gov.uk" in ns:
+        if not root.xpath("*[local-name()='Primary' or local-name()='Secondary' or local-name()='EURetained']"):
+            raise ExtractionError(ProcessingStatus.empty, "CLML record carries metadata only (the text is published elsewhere)")
         blocks = _walk_dialect(root, _clml_for(root))
         method = "xml:clml"
     elif "uslm" in ns:

@@ -4,9 +4,10 @@ Every state of the page is its URL: facets and chips are plain links, the form i
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from index.search import IndexMissing
 from search_api.deps import get_searcher
@@ -25,8 +26,11 @@ def page(
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: ModeParam = "semantic",
     diversify: Annotated[str, Query(pattern="^(|language|jurisdiction)$")] = "jurisdiction",
-) -> HTMLResponse:
+) -> Response:
     state = SearchState(q=q.strip(), k=k, mode=mode, diversify=diversify, filters=filters)
+    if sorted(parse_qsl(request.url.query, keep_blank_values=True)) != sorted(state.pairs()):
+        # the form submits every field, empty ones too: one canonical URL per search keeps permalinks short
+        return RedirectResponse(state.url(), status_code=303)
     error, result, options = None, None, {}
     try:
         searcher = get_searcher(request)
