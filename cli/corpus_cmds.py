@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
         store = open_store()
         bar = Progress("importing")
         try:
-            report = import_csv(store, path, on_row=lambda p, outcome: bar.advance(note=p))
+            report = import_csv(store, path, on_row=lambda p, outcome: bar.advance(note=p),
+                                max_bytes=settings().max_file_mb * 1024 * 1024)
         except ImportError_ as exc:
             fail(str(exc))
         bar.close()

@@ -30,13 +30,25 @@ def open_searcher():
 
 def register(app: typer.Typer) -> None:
     @app.command("index")
-    def index_cmd(rebuild: bool = typer.Option(False, "--rebuild", help="Start from an empty index.")) -> None:
+    def index_cmd(
+        rebuild: bool = typer.Option(False, "--rebuild", help="Start from an empty index."),
+        snapshot: Path = typer.Option(None, "--snapshot", help="Then also publish the index as a self-sufficient, "
+                                      "checksummed snapshot DIR/<build id> for API replicas (AILEX_SNAPSHOT_ROOT).",
+                                      file_okay=False),
+        export_only: bool = typer.Option(False, "--export-only", help="With --snapshot: export the index as it is, "
+                                         "embed nothing (where `ailex ingest-worker`s write the index)."),
+    ) -> None:
         """Embed new passages and publish a new index snapshot (incremental; unchanged text is never re-embedded)."""
         from corpus.store import Store
         from index.build import update_index
         from pipeline.encoders import EncoderError, load_encoder
 
         s = settings()
+        if export_only:
+            if snapshot is None:
+                fail("--export-only needs --snapshot DIR")
+            _export(s, snapshot)
+            return
         try:
             encoder = load_encoder(s)
         except EncoderError as exc:
@@ -47,10 +59,12 @@ def register(app: typer.Typer) -> None:
         bar.close()
         if report.up_to_date:
             typer.echo(f"index up to date: {report.count} passages ({report.folder})")
-            return
-        rate = report.embedded / report.seconds if report.seconds else 0
-        typer.echo(f"index: {report.count} passages; vectors +{report.added} / -{report.removed} ({report.embedded} embedded, "
-                   f"{rate:.1f}/s) in {report.seconds:.1f} s → {report.folder}")
+        else:
+            rate = report.embedded / report.seconds if report.seconds else 0
+            typer.echo(f"index: {report.count} passages; vectors +{report.added} / -{report.removed} ({report.embedded} "
+                       f"embedded, {rate:.1f}/s) in {report.seconds:.1f} s → {report.folder}")
+        if snapshot is not None:
+            _export(s, snapshot)
 
     @app.command("search")
     def search_cmd(
@@ -140,6 +154,22 @@ def register(app: typer.Typer) -> None:
         for key, s in [*report["pairs"].items(), ("overall", report["overall"])]:
             typer.echo(f"{key:<10} {s['items']:>4} {s['recall@1']:>6.3f} {s['recall@10']:>6.3f} {s['mrr']:>6.3f} "
                        f"{s['latency_ms_p50']:>7.1f} {s['latency_ms_p95']:>7.1f}")
+
+
+def _export(s, root: Path) -> None:
+    from corpus.store import Store
+    from index.publish import SnapshotError, export_snapshot, read_info
+
+    store = Store(s.data_dir)
+    try:
+        folder = export_snapshot(store, s.index_dir, root)
+    except SnapshotError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    info = read_info(folder)
+    typer.echo(f"snapshot {folder}: {info['passages']} passages, {info['documents']} documents, "
+               f"checksum {info['checksum'][:16]}…")
 
 
 def _record(path: Path, report: dict) -> None:

@@ -17,6 +17,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import typer
 
@@ -39,7 +40,7 @@ class IngestReport:
 
 
 def run_worker(cfg, *, batch: int = 32, idle_exit: float | None = None, max_items: int | None = None,
-               stop: threading.Event | None = None, encoder=None) -> IngestReport:
+               stop: threading.Event | None = None, encoder=None, snapshot_root=None) -> IngestReport:
     from corpus.store import Store
     from crawlers.item_queue import ItemQueue, store_entries
     from index.build import embed_texts, update_index
@@ -90,6 +91,10 @@ def run_worker(cfg, *, batch: int = 32, idle_exit: float | None = None, max_item
             with queue.writer_lock():
                 report.processed += process_pending(store, cfg).processed
                 index = update_index(cfg, store, encoder)
+                if snapshot_root is not None and not index.up_to_date:
+                    from index.publish import export_snapshot
+
+                    export_snapshot(store, cfg.index_dir, snapshot_root)
             if not index.up_to_date:
                 report.publishes += 1
             report.index_count = index.count
@@ -113,6 +118,8 @@ def register(app: typer.Typer) -> None:
         idle_exit: float = typer.Option(None, "--idle-exit", min=0.0, help="Exit after this many seconds without "
                                         "items (default: run until stopped)."),
         max_items: int = typer.Option(None, "--max-items", min=1, help="Exit after this many items."),
+        snapshot: Path = typer.Option(None, "--snapshot", file_okay=False, help="After each index publish, also "
+                                      "export it as a replica snapshot into DIR (like `ailex index --snapshot DIR`)."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when the worker ends."),
     ) -> None:
         """Store, extract, embed and index the items distributed crawlers put on the Redis queue
@@ -124,7 +131,8 @@ def register(app: typer.Typer) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         try:
-            report = run_worker(cfg, batch=batch, idle_exit=idle_exit, max_items=max_items, stop=stop)
+            report = run_worker(cfg, batch=batch, idle_exit=idle_exit, max_items=max_items, stop=stop,
+                                snapshot_root=snapshot)
         except EncoderError as exc:
             fail(str(exc))
         except Exception as exc:  # Redis down at start, …

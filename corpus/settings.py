@@ -42,8 +42,9 @@ class Settings(BaseSettings):
     max_file_mb: int = Field(200, ge=1, description="Files larger than this are refused with status 'failed'.")
     # per-document extraction limits (pipeline/sandbox.py): a hostile file fails alone
     extract_timeout_s: float = Field(
-        120.0, ge=0, description="Extraction time limit per document, in seconds: the document's child process "
-        "is killed past it and the version fails with the reason. 0 extracts in-process with no time or memory limit.",
+        600.0, ge=0, description="Extraction time limit per document, in seconds (OCR of a long scan takes minutes): "
+        "the document's child process is killed past it and the version fails with the reason. "
+        "0 extracts in-process, with no time or memory limit.",
     )
     extract_memory_mb: int = Field(
         2048, ge=0, description="Memory (address space) limit per document's extraction process, in MB; 0 means none.",
@@ -93,6 +94,10 @@ class Settings(BaseSettings):
     redis_lease_seconds: int = Field(
         30, ge=2, le=3600, description="A crawler or ingest worker that has not sent a heartbeat for this long is "
         "dead: its in-flight requests or items go back to the queue for the others.",
+    )
+    snapshot_root: Path | None = Field(
+        None, description="API replicas: serve the newest complete snapshot in this folder (written by "
+        "`ailex index --snapshot`) instead of AILEX_DATA_DIR, and switch when a newer one appears.",
     )
 
     @property

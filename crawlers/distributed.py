@@ -266,11 +266,11 @@ if now < nxt then return nxt - now end
 redis.call('SET', KEYS[1], now + delay, 'PX', delay + 60000)
 redis.call('ZADD', KEYS[2], now + lease, ARGV[4])
 redis.call('PEXPIRE', KEYS[2], lease + 1000)
-redis.call('LPUSH', KEYS[3], ARGV[5] .. ' ' .. now)
+redis.call('LPUSH', KEYS[3], ARGV[5] .. ' ' .. ARGV[6] .. ' ' .. now)
 redis.call('LTRIM', KEYS[3], 0, 9999)
 return 0
 """
-GRANTS_KEY = "ailex:polite:grants"  # the last 10,000 grants: "host epoch_ms" (newest first)
+GRANTS_KEY = "ailex:polite:grants"  # the last 10,000 grants: "host crawler epoch_ms" (newest first)
 
 
 class SharedPolitenessMiddleware:
@@ -288,6 +288,7 @@ class SharedPolitenessMiddleware:
         self.delay_ms = int(round(s.getfloat("AILEX_SHARED_DELAY") * 1000))
         self.limit = s.getint("AILEX_SHARED_CONCURRENCY", 1)
         self.lease_ms = int((s.getfloat("DOWNLOAD_TIMEOUT", 60) + 30) * 1000)
+        self.worker = s.get("AILEX_WORKER_ID", "")
         self.server = redis_client(s.get("REDIS_URL"))
         self._grant = self.server.register_script(_GRANT)
 
@@ -301,7 +302,7 @@ class SharedPolitenessMiddleware:
         waited = 0.0
         while True:
             wait = int(self._grant(keys=[f"ailex:polite:{host}:next", f"ailex:polite:{host}:holders", GRANTS_KEY],
-                                   args=[self.delay_ms, self.limit, self.lease_ms, token, host]))
+                                   args=[self.delay_ms, self.limit, self.lease_ms, token, host, self.worker]))
             if wait == 0:
                 break
             pause = 0.02 if wait < 0 else min(wait / 1000.0, 5.0)
@@ -329,19 +330,23 @@ class SharedPolitenessMiddleware:
         return None
 
 
-def request_gaps(server, since_ms: int = 0) -> dict[str, float]:
-    """Smallest gap in seconds between two granted request starts per host (from GRANTS_KEY)."""
-    by_host: dict[str, list[int]] = {}
+def grants(server) -> list[tuple[str, str, int]]:
+    """The recorded per-site grants, oldest first: (host, crawler, epoch ms on Redis's clock)."""
+    out = []
     for raw in server.lrange(GRANTS_KEY, 0, -1):
-        host, ms = raw.decode().rsplit(" ", 1)
-        if int(ms) >= since_ms:
-            by_host.setdefault(host, []).append(int(ms))
-    out = {}
-    for host, times in by_host.items():
-        times.sort()
-        if len(times) > 1:
-            out[host] = min(b - a for a, b in zip(times, times[1:])) / 1000.0
-    return out
+        host, worker, ms = raw.decode().split(" ")
+        out.append((host, worker, int(ms)))
+    return sorted(out, key=lambda g: g[2])
+
+
+def min_gaps(server, workers: set[str] | None = None) -> dict[str, float]:
+    """Smallest gap in seconds between two consecutive request starts to each host, over all crawlers
+    (or the given ones)."""
+    by_host: dict[str, list[int]] = {}
+    for host, worker, ms in grants(server):
+        if workers is None or worker in workers:
+            by_host.setdefault(host, []).append(ms)
+    return {h: min(b - a for a, b in zip(t, t[1:])) / 1000.0 for h, t in by_host.items() if len(t) > 1}
 
 
 # -- liveness, idling, shared statistics --------------------------------------------------------

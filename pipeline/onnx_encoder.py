@@ -40,8 +40,14 @@ class OnnxEncoder:
         folder = Path(folder)
         if not is_onnx_built(folder):
             raise EncoderError(f"no complete ONNX model in {folder}: run `ailex model build`")
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise EncoderError(
+                f"{exc.name} is not installed (pip install onnxruntime==1.32.0), "
+                "or set AILEX_ENCODER=sentence-transformers"
+            ) from exc
 
         manifest = read_manifest(folder) or {}
         self.folder = folder
@@ -54,7 +60,7 @@ class OnnxEncoder:
         self.max_length = int(max_length or manifest.get("max_seq_length", 512))
         self.batch_size = max(1, int(batch_size))
         self.batch_tokens = max(0, int(batch_tokens))
-        self.threads = int(threads) or min(os.cpu_count() or 1, 2)
+        self.threads = int(threads) or (os.cpu_count() or 1)
 
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()

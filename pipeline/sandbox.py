@@ -86,7 +86,7 @@ def _memory_reason(memory_mb: int) -> str:
     return f"extraction exceeded {memory_mb} MB" if memory_mb else "extraction ran out of memory"
 
 
-def _child(conn, job: Job, memory_mb: int) -> None:
+def _child(conn, job: Job, memory_mb: int, worker=extract_and_chunk) -> None:
     """Entry point of one child: limit the address space, work, send the outcome, exit."""
     if memory_mb:
         import resource
@@ -94,7 +94,7 @@ def _child(conn, job: Job, memory_mb: int) -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        outcome = extract_and_chunk(job, memory_mb)
+        outcome = worker(job, memory_mb)
     except MemoryError:
         outcome = Outcome(ProcessingStatus.failed, _memory_reason(memory_mb))
     try:
@@ -128,13 +128,14 @@ class _Running:
 
 
 def run_jobs(
-    jobs: Iterable[Job | Outcome], *, timeout_s: float, memory_mb: int, workers: int = 1,
+    jobs: Iterable[Job | Outcome], *, timeout_s: float, memory_mb: int, workers: int = 1, worker=extract_and_chunk,
 ) -> Iterator[Outcome]:
     """Outcomes of `jobs` in their order. An `Outcome` given in place of a job is passed through
-    (a document refused before extraction, e.g. too large)."""
+    (a document refused before extraction, e.g. too large). `worker(job, memory_mb) -> Outcome` is
+    what a child runs (a module-level function, importable by name in the child)."""
     if timeout_s <= 0:  # in-process: no limits (debugging, or platforms without fork/spawn)
         for job in jobs:
-            yield job if isinstance(job, Outcome) else extract_and_chunk(job, 0)
+            yield job if isinstance(job, Outcome) else worker(job, 0)
         return
     ctx = _context()
     pending = list(enumerate(jobs))
@@ -154,7 +155,7 @@ def run_jobs(
                     done[index] = job
                     continue
                 parent_conn, child_conn = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(child_conn, job, memory_mb), daemon=True,
+                proc = ctx.Process(target=_child, args=(child_conn, job, memory_mb, worker), daemon=True,
                                    name=f"ailex-extract-{index}")
                 _start(proc)
                 child_conn.close()

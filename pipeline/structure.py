@@ -288,6 +288,7 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
     in_recitals = False
     last_article: int | None = None
     annex: str | None = None
+    last_recital: int | None = None
     i = 0
 
     def start(kind: str, label: str, title: str | None, level: int | None) -> Unit:
@@ -315,7 +316,9 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
             i += 1
             continue
         heading = parse_heading(text, lang)
-        if in_recitals and heading is None and (m := _RECITAL.match(text)):
+        if in_recitals and heading is None and (m := _RECITAL.match(text)) and (last_recital is None or int(m["num"]) == last_recital + 1):
+            # Recitals run 1, 2, 3 …: another "(5)" here is a footnote of the printed page.
+            last_recital = int(m["num"])
             start("recital", f"Recital ({m['num']})", None, None)
             unit.blocks.append(block)
             unit.paragraphs.append(None)

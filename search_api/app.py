@@ -28,12 +28,17 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.settings = settings
-        app.state.store = Store(settings.data_dir)
+        serving = settings
+        if settings.snapshot_root is not None:  # an API replica: the newest complete snapshot (search_api/replica.py)
+            from search_api.replica import first_snapshot
+
+            serving = first_snapshot(settings)
+        app.state.settings = serving
+        app.state.store = Store(serving.data_dir)
         model = encoder or load_encoder(settings)
 
         def load_searcher() -> Searcher:
-            return Searcher(settings, app.state.store, model)
+            return Searcher(serving, app.state.store, model)
 
         app.state.load_searcher = load_searcher
         try:
@@ -41,6 +46,10 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         except IndexMissing as exc:  # serve documents and health; search says what is missing
             log.warning("%s", exc)
             app.state.searcher = None
+        if settings.snapshot_root is not None:
+            from search_api.replica import SnapshotFollower
+
+            app.state.follower = SnapshotFollower(app, settings.snapshot_root, settings, model)
         yield
         app.state.store.close()
 
@@ -70,6 +79,10 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
 
     app.include_router(search.router)
     app.add_middleware(SecurityHeaders)
+    if settings.snapshot_root is not None:
+        from search_api.replica import FollowSnapshots
+
+        app.add_middleware(FollowSnapshots, follower_of=lambda: getattr(app.state, "follower", None))
     app.include_router(compare.router)
     app.include_router(admin.router)
     app.include_router(documents.router)

@@ -190,3 +190,24 @@ def test_scanned_pdf_is_read_by_ocr_when_installed(shared):
     drafts = chunk(ex, "zh-cn")
     assert {d.language for d in drafts} == {"zh-cn"}
     assert any(d.locator.startswith("第") for d in drafts)
+
+
+def test_oj_print_recitals_are_sequential_despite_footnotes():
+    from pipeline.structure import segment
+    from tests.extraction_cache import pdf_pages
+
+    ex = extract(pdf_pages("eu/ai_act/AI_Act-EN_OJ.pdf", 1, 12), "application/pdf", "oj.pdf", "en")
+    recitals = [u.label for u in segment(ex.blocks) if u.kind == "recital"]
+    assert len(recitals) > 40
+    assert recitals == [f"Recital ({n})" for n in range(1, len(recitals) + 1)]
+
+
+@pytest.mark.slow
+def test_oj_print_has_the_acts_structure():
+    from pipeline.structure import segment
+
+    units = segment(extracted("eu/ai_act/AI_Act-EN_OJ.pdf").blocks)
+    assert len({u.label for u in units if u.kind == "article"}) == 113
+    assert len([u for u in units if u.kind == "recital"]) == 180
+    art5 = next(u for u in units if u.label == "Article 5")
+    assert art5.title == "Prohibited AI practices" and art5.path[0] == "Chapter II"

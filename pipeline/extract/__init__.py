@@ -96,6 +96,10 @@ def extract(data: bytes, content_type: str, filename: str, declared_language: st
         kind = _kind(content_type, filename, data)
         if not data.strip():
             raise ExtractionError(ProcessingStatus.empty, "file is empty")
+        # (issue 7, hostile input) bytes that are not text, served as HTML/XML/text, must not be
+        # "extracted" as mojibake passages
+        if kind != "pdf" and _looks_binary(data):
+            raise ExtractionError(ProcessingStatus.failed, f"binary content declared as {content_type or kind!r}")
         if kind == "pdf":
             extraction = pdf.extract_pdf(data, declared_language)
         elif kind == "html":
@@ -112,6 +116,17 @@ def extract(data: bytes, content_type: str, filename: str, declared_language: st
     if not extraction.blocks:
         raise ExtractionError(ProcessingStatus.empty, "no text found")
     return extraction
+
+
+def _looks_binary(data: bytes) -> bool:
+    """(issue 7) A NUL byte or many control characters in the first 8 KB: not text (UTF-16/32 with a BOM is)."""
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > 0.05 * len(head)
 
 
 def _is_markdown(content_type: str, filename: str) -> bool:

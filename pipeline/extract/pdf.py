@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from corpus.models import ProcessingStatus
 from pipeline.extract import Block, Extraction, ExtractionError
+from pipeline.structure import looks_like_title, parse_heading
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +275,7 @@ def _page_blocks(page: Page, body: float = 10.0) -> list[Block]:
             buf.clear()
 
     prev: Line | None = None
+    after_heading = False
     for ln in lines:
         if prev is not None:
             gap = prev.y - ln.y
@@ -285,8 +287,21 @@ def _page_blocks(page: Page, body: float = 10.0) -> list[Block]:
         ln.segment = segment
         buf.append(ln)
         prev = ln
+        if len(buf) == 1 and _bare_heading(ln.text):
+            flush()  # "ANNEX II", "Article 5": the title on the next line is a block of its own
+            after_heading = True
+        elif after_heading and len(buf) == 1 and looks_like_title(ln.text):
+            flush()
+            after_heading = False
+        else:
+            after_heading = False
     flush()
     return blocks
+
+
+def _bare_heading(text: str) -> bool:
+    heading = parse_heading(text)
+    return heading is not None and not heading.rest and heading.title is None
 
 
 def _join_lines(lines: list[str]) -> str:

@@ -153,18 +153,57 @@ def embed_cached(name: str, enc, texts: list[str], cache: Path | None, deadline:
     return np.concatenate(out)
 
 
-def recall(encoders: dict, cache: Path | None, budget_s: float) -> dict:
-    """Recall@10 on the dev eval over the EN/FR/DE AI Act passages, per encoder (exact search)."""
+def store_corpus(db_path: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, np.ndarray]]]:
+    """Passages (language, text) of an ailex store, and the vectors its embedding cache holds per model."""
+    import sqlite3
+
+    from corpus.store import text_sha
+
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    corpus = [(lang, text) for lang, text in db.execute("SELECT language, text FROM passages ORDER BY id")]
+    shas = {text_sha(t) for _, t in corpus}
+    vectors: dict[str, dict[str, np.ndarray]] = {}
+    for sha, model, blob in db.execute("SELECT text_sha, model, vector FROM embeddings"):
+        if sha in shas:
+            vectors.setdefault(model, {})[sha] = np.frombuffer(blob, np.float32)
+    db.close()
+    return corpus, vectors
+
+
+def recall(encoders: dict, cache: Path | None, budget_s: float, store: Path | None = None) -> dict:
+    """Recall@10 on the dev eval over the EN/FR/DE AI Act passages (or the passages of an ailex
+    store, reusing the vectors its embedding cache holds), per encoder (exact search)."""
+    from corpus.store import text_sha
     from index.evaluate import holds
 
     items = load_eval()
-    corpus = [(lang, t) for path, lang in EVAL_DOCS for t in passages_of(path, lang, cache)]
+    if store:
+        corpus, stored = store_corpus(store)
+    else:
+        corpus, stored = [(lang, t) for path, lang in EVAL_DOCS for t in passages_of(path, lang, cache)], {}
     texts = [t for _, t in corpus]
     langs = np.array([lang for lang, _ in corpus])
-    deadline = time.monotonic() + budget_s
+    print(f"  eval corpus: {len(texts)} passages, {dict(zip(*np.unique(langs, return_counts=True)))}",
+          file=sys.stderr)
     results = {}
     for name, enc in encoders.items():
-        P = embed_cached(name, enc, texts, cache, deadline)
+        deadline = time.monotonic() + budget_s
+        have = stored.get(enc.name, {})
+        if have:  # reuse the store's cached vectors of this model; check a few against a fresh pass
+            sample = [t for t in texts if text_sha(t) in have][:4]
+            fresh = enc.encode_passages(sample)
+            cos = [float(have[text_sha(t)] @ v) for t, v in zip(sample, fresh)]
+            print(f"  {name}: {len(have)} vectors from the store (fresh-vs-stored cosine {min(cos):.5f})",
+                  file=sys.stderr)
+            if min(cos) < 0.9999:
+                have = {}
+        missing = [t for t in texts if text_sha(t) not in have]
+        part = embed_cached(name, enc, missing, cache, deadline) if missing else np.zeros((0, enc.dim), np.float32)
+        if part is None:
+            P = None
+        else:
+            extra = dict(zip(missing, part))
+            P = np.stack([have[text_sha(t)] if text_sha(t) in have else extra[t] for t in texts])
         if P is None:
             print(f"  {name}: eval embeddings incomplete (time budget): rerun with --recall to go on",
                   file=sys.stderr)
@@ -195,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--encoders", default="torch-fp32,onnx-int8,onnx-int8-batched")
     ap.add_argument("--recall", action="store_true", help="also run the dev eval (slow once: ~1900 passages)")
     ap.add_argument("--recall-budget", type=float, default=480.0,
-                    help="seconds of eval embedding per run; the cache lets the next run go on")
+                    help="seconds of eval embedding per encoder and run; the cache lets the next run go on")
+    ap.add_argument("--eval-store", type=Path, default=None,
+                    help="run the eval over the passages of this ailex.sqlite (read only), reusing its cached vectors")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/ailex-bench-cache"),
                     help="where chunked passages and eval embeddings are cached")
     args = ap.parse_args(argv)
@@ -223,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             cos = (vecs["torch-fp32"] * vecs[k]).sum(1)
             agreement[k] = {"cos_min": round(float(cos.min()), 4), "cos_mean": round(float(cos.mean()), 4),
                             "cos_p01": round(float(np.percentile(cos, 1)), 4)}
-    rec = recall(encoders, args.cache, args.recall_budget) if args.recall else {}
+    rec = recall(encoders, args.cache, args.recall_budget, args.eval_store) if args.recall else {}
 
     base = statistics.median(rates["torch-fp32"]) if "torch-fp32" in rates else None
     result = {

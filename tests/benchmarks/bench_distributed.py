@@ -1,0 +1,153 @@
+"""Distributed crawl and ingest throughput against the replay server, on loopback.
+
+    .venv/bin/python tests/benchmarks/bench_distributed.py [--crawlers 1,2,4] [--workers 1,2]
+        [--polite-delay 0.25] [--encoder fake|onnx] [--json OUT.json]
+
+Starts a private redis-server (free loopback port, temporary folder). Crawl: N `ailex crawl --all
+--replay ../shared/snapshot --distributed` processes on one job, once with `--no-politeness`
+(AILEX_CRAWL_DOWNLOAD_DELAY=0, no per-site limit) and once with the shared politeness on (one request
+at a time per site, --polite-delay seconds between two starts, over all processes); wall time from
+start to the last process's exit, including each process's start-up (~5 s of imports). The smallest
+gap between two request starts to one site is read from Redis's grant log. Ingest: the items of one
+crawl are copied, then pushed again onto an empty queue for each run; M `ailex ingest-worker`
+processes (fresh data folder) drain it; wall time until the queue is empty and every worker has
+finished its batch (store, extract, embed, publish the index under the writer lock).
+
+Not collected by pytest (no test_ prefix). Prints markdown tables.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+SNAPSHOT = Path(os.environ.get("AILEX_SHARED", ROOT.parent / "shared")) / "snapshot"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis(folder: Path):
+    import redis
+
+    port = free_port()
+    proc = subprocess.Popen([shutil.which("redis-server") or "/usr/bin/redis-server", "--bind", "127.0.0.1", "--port",
+                             str(port), "--dir", str(folder), "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    client = redis.Redis(host="127.0.0.1", port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    return proc, client, f"redis://127.0.0.1:{port}/0"
+
+
+def ailex(env, *args, log) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=open(log, "w"), text=True)
+
+
+def crawl_run(base_env, client, work: Path, n: int, polite: bool, delay: float) -> dict:
+    from crawlers.distributed import GRANTS_KEY, min_gaps, prefix
+
+    client.flushall()
+    job = f"bench-{n}-{int(polite)}"
+    env = {**base_env, "AILEX_CRAWL_DOWNLOAD_DELAY": str(delay if polite else 0)}
+    args = ["crawl", "--all", "--replay", str(SNAPSHOT), "--distributed", "--job", job, "--min-relevance", "0", "--json"]
+    if not polite:
+        args.append("--no-politeness")
+    started = time.monotonic()
+    procs = [ailex(env, *args, log=work / f"crawl-{job}-{i}.log") for i in range(n)]
+    outs = [json.loads(p.communicate(timeout=900)[0]) for p in procs]
+    seconds = time.monotonic() - started
+    requests = sum(v["requests"] for o in outs for v in o["mine"].values())
+    docs = client.scard(f"{prefix(job)}:items:seen")
+    gaps = min_gaps(client) if polite else {}
+    client.delete(GRANTS_KEY)
+    return {"processes": n, "politeness": polite, "seconds": round(seconds, 1), "requests": requests, "documents": docs,
+            "requests_per_s": round(requests / seconds, 1), "documents_per_s": round(docs / seconds, 2),
+            "min_gap_s": round(min(gaps.values()), 3) if gaps else None, "hosts": len(gaps)}
+
+
+def ingest_run(base_env, client, work: Path, items: list[bytes], m: int) -> dict:
+    from crawlers.distributed import ITEM_QUEUE
+
+    client.flushall()
+    data = work / f"ingest-{m}"
+    shutil.rmtree(data, ignore_errors=True)
+    env = {**base_env, "AILEX_DATA_DIR": str(data)}
+    client.rpush(ITEM_QUEUE, *items)
+    started = time.monotonic()
+    procs = [ailex(env, "ingest-worker", "--batch", "16", "--idle-exit", "2", "--json", log=work / f"ingest-{m}-{i}.log")
+             for i in range(m)]
+    reports = [json.loads(p.communicate(timeout=1800)[0]) for p in procs]
+    seconds = time.monotonic() - started - 2  # minus the idle wait before exiting
+    n = sum(r["items"] for r in reports)
+    return {"workers": m, "items": n, "seconds": round(seconds, 1), "items_per_s": round(n / seconds, 2),
+            "publishes": sum(r["publishes"] for r in reports), "passages": max(r["index_count"] for r in reports),
+            "vectors_embedded": sum(r["embedded"] for r in reports)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--crawlers", default="1,2,4")
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--polite-delay", type=float, default=0.25)
+    ap.add_argument("--encoder", default="fake")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ailex-bench-"))
+    redis_proc, client, url = start_redis(work)
+    base_env = {**os.environ, "AILEX_REDIS_URL": url, "AILEX_DATA_DIR": str(work / "data"), "AILEX_ENCODER": args.encoder,
+                "AILEX_CRAWL_SCHEDULE": str(work / "none.toml"), "AILEX_REDIS_LEASE_SECONDS": "10"}
+    results: dict = {"crawl": [], "ingest": []}
+    try:
+        for polite in (False, True):
+            for n in [int(x) for x in args.crawlers.split(",")]:
+                r = crawl_run(base_env, client, work, n, polite, args.polite_delay)
+                results["crawl"].append(r)
+                print(json.dumps(r), file=sys.stderr)
+        from crawlers.distributed import ITEM_QUEUE
+
+        items = client.lrange(ITEM_QUEUE, 0, -1)  # the last crawl's items
+        for m in [int(x) for x in args.workers.split(",")]:
+            r = ingest_run(base_env, client, work, items, m)
+            results["ingest"].append(r)
+            print(json.dumps(r), file=sys.stderr)
+    finally:
+        redis_proc.terminate()
+        redis_proc.wait(timeout=10)
+    print(f"Crawl: all nine spiders against the replay server ({results['crawl'][0]['documents']} documents); "
+          f"politeness on = 1 request at a time per site and {args.polite_delay} s between starts, over all processes.\n")
+    print("| crawler processes | politeness | wall s | requests | requests/s | documents/s | min gap per site (s) |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results["crawl"]:
+        print(f"| {r['processes']} | {'on' if r['politeness'] else 'off'} | {r['seconds']} | {r['requests']} | "
+              f"{r['requests_per_s']} | {r['documents_per_s']} | {r['min_gap_s'] if r['min_gap_s'] is not None else '—'} |")
+    print(f"\nIngest: the same items, encoder `{args.encoder}`.\n")
+    print("| ingest workers | items | wall s | items/s | index publishes | passages | vectors embedded |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results["ingest"]:
+        print(f"| {r['workers']} | {r['items']} | {r['seconds']} | {r['items_per_s']} | {r['publishes']} | "
+              f"{r['passages']} | {r['vectors_embedded']} |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

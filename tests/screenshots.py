@@ -1,0 +1,93 @@
+"""Regenerate the README screenshots (docs/screenshots/*.png) from a built index.
+
+    .venv/bin/python -m tests.screenshots                      # AILEX_DATA_DIR (default: data), after `make demo`
+    .venv/bin/python -m tests.screenshots --data-dir /path/to/data --out docs/screenshots
+
+Serves the real app over that data folder (with the model the index was built with), drives
+Debian's headless Chromium through search → facet → comparison → document → corpus → 360 px,
+and writes palette-quantised PNGs (each under 300 KB)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote_plus
+
+from pipeline.encoders import FakeEncoder
+from tests.browser import ROOT, chromium, missing_browser, screenshot, serve, set_viewport, shrink_png, wait_for
+
+DEFAULT_QUERY = "ban on real-time remote biometric identification in public spaces"
+FAKE_MODEL = FakeEncoder.name
+
+
+def index_model(data_dir: Path) -> str | None:
+    from index import snapshots
+    from index.manifest import Manifest
+
+    folder = snapshots.current(data_dir / "index")
+    return Manifest.read(folder).model if folder else None
+
+
+def take(data_dir: Path, out: Path, query: str, compare_query: str) -> list[Path]:
+    from selenium.webdriver.common.by import By
+
+    model = index_model(data_dir)
+    if model is None:
+        raise SystemExit(f"no index in {data_dir}: run `make demo` (ailex import, ailex index) first")
+    if model == FAKE_MODEL:
+        print(f"warning: {data_dir} was indexed with the fake encoder: results will not be meaningful", file=sys.stderr)
+    encoder = "fake" if model == FAKE_MODEL else "sentence-transformers"
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save(driver, name: str, full_page: bool = False, max_height: int = 1400) -> None:
+        path = screenshot(driver, out / f"{name}.png", full_page=full_page, max_height=max_height)
+        written.append(shrink_png(path))
+
+    def css(driver, selector):
+        return driver.find_elements(By.CSS_SELECTOR, selector)
+
+    with tempfile.TemporaryDirectory() as downloads, serve(data_dir, encoder=encoder, timeout=300) as base, \
+            chromium(Path(downloads)) as d:
+        set_viewport(d, 1280, 1000)
+        d.get(f"{base}/?q={quote_plus(query)}")
+        wait_for(d, lambda d: css(d, ".results .doc-group"), 120)
+        save(d, "search", full_page=True)
+        languages = [a for a in css(d, '.facet a[data-facet="language"]') if a.get_attribute("aria-current") is None]
+        if len(languages) > 1:
+            languages[1].click()
+            wait_for(d, lambda d: css(d, "a.chip"))
+            save(d, "search-facet", full_page=True)
+        d.get(f"{base}/compare?q={quote_plus(compare_query)}")
+        wait_for(d, lambda d: css(d, "table.compare, .notice"), 120)
+        save(d, "compare", full_page=True)
+        link = css(d, "table.compare td.passage .doc a")
+        if link:
+            d.get(link[0].get_attribute("href"))
+            save(d, "document", full_page=True)
+        d.get(f"{base}/corpus")
+        save(d, "corpus", full_page=True)
+        set_viewport(d, 360, 780)
+        d.get(f"{base}/?q={quote_plus(query)}")
+        save(d, "mobile", full_page=True, max_height=1600)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("AILEX_DATA_DIR", ROOT / "data")))
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--query", default=DEFAULT_QUERY)
+    parser.add_argument("--compare-query", default="labelling of deepfakes and AI-generated content")
+    args = parser.parse_args(argv)
+    problem = missing_browser()
+    if problem:
+        raise SystemExit(problem)
+    for path in take(args.data_dir.resolve(), args.out, args.query, args.compare_query):
+        print(f"{path} ({path.stat().st_size // 1024} KB)")
+
+
+if __name__ == "__main__":
+    main()
