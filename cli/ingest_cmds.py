@@ -5,10 +5,10 @@ consumer and the item-to-corpus step are crawlers' (crawlers/item_queue.py, craw
 they import only corpus), extraction is pipeline's, embedding and publishing are index's.
 
 One batch: take up to --batch items (moved into this worker's processing list), store them, extract and
-chunk the versions they created, embed the new passages into the embedding cache (outside any lock, so
-several workers embed in parallel), then under the Redis index-writer lock process whatever is still
-pending (e.g. left by a dead worker) and publish a new index snapshot; only then are the items removed
-from the processing list. Any number of workers can run; exactly one writes the index at a time.
+chunk the versions they created (or that a dead worker stored but left pending: its items come back),
+embed the new passages into the embedding cache (outside any lock, so several workers extract and embed
+in parallel), then under the Redis index-writer lock link duplicate passages and publish a new index
+snapshot; only then are the items removed from the processing list. Any number of workers can run; exactly one writes the index at a time.
 """
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def run_worker(cfg, *, batch: int = 32, idle_exit: float | None = None, max_item
     from index.build import embed_texts, update_index
     from index.units import units
     from pipeline.encoders import load_encoder
-    from pipeline.process import process_pending, process_version
+    from pipeline.dedupe import link_duplicates
+    from pipeline.process import process_version
 
     stop = stop or threading.Event()
     queue = ItemQueue(cfg.redis_url, cfg.redis_lease_seconds)
@@ -81,7 +82,9 @@ def run_worker(cfg, *, batch: int = 32, idle_exit: float | None = None, max_item
             outcomes, versions = store_entries(store, entries)
             for k, v in outcomes.items():
                 report.outcomes[k] = report.outcomes.get(k, 0) + v
-            for version in versions:  # only this worker holds these new versions
+            # the pending versions of this batch: created now, or left pending by a worker that died after
+            # storing them (its items come back here); no other live worker holds these items
+            for version in versions:
                 process_version(store, version, cfg)
             report.processed += len(versions)
             texts = [t for v in versions for p in store.passages(v.document_id)
@@ -89,7 +92,8 @@ def run_worker(cfg, *, batch: int = 32, idle_exit: float | None = None, max_item
             if texts:  # into the embedding cache, in parallel with other workers
                 report.embedded += embed_texts(store, encoder, texts, cfg.batch_size)[1]
             with queue.writer_lock():
-                report.processed += process_pending(store, cfg).processed
+                if versions:
+                    link_duplicates(store)
                 index = update_index(cfg, store, encoder)
                 if snapshot_root is not None and not index.up_to_date:
                     from index.publish import export_snapshot

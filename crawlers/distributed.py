@@ -14,8 +14,9 @@ on any number of machines, that name the same job (`--job`, default today's UTC 
   ailex:items                                    the item queue, read by `ailex ingest-worker` (crawlers/item_queue.py)
 
 A popped request is *leased*: it moves atomically from the queue to the crawler's in-flight hash and
-leaves it only when its callback's output (child requests into the queue, items into the item queue)
-has been handed over, or when Scrapy re-schedules it (retry, redirect). A crawler that dies (kill -9,
+leaves it only when its callback's (or errback's) output (child requests into the queue, items into
+the item queue) has been handed over, when its download failed for good, or when Scrapy re-schedules
+it (retry, redirect). A crawler that dies (kill -9,
 machine lost) stops sending heartbeats; the others then move its in-flight requests back into the queue,
 and a crawler stays alive while any other crawler still has requests in flight. A crawler stopped
 with Ctrl-C gives its unfinished requests back at once.
@@ -254,6 +255,27 @@ class FrontierSpiderMiddleware:
             self._ack(response)
 
 
+class FrontierDownloaderMiddleware:
+    """Closest to the engine (priority 1): a download error that reaches it was not retried (the retry
+    middleware re-schedules, which ends the lease in FrontierScheduler), so the request is finished: its
+    errback runs next, outside the spider middlewares, and AilexSpider.on_error yields nothing."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("AILEX_FRONTIER_PREFIX"):
+            raise NotConfigured
+        mw = cls()
+        mw.crawler = crawler
+        return mw
+
+    def process_exception(self, request: Request, exception):
+        lease = request.meta.get(LEASE)
+        queue = getattr(getattr(getattr(self.crawler.engine, "_slot", None), "scheduler", None), "queue", None)
+        if lease and queue is not None:
+            queue.ack(lease)
+        return None
+
+
 # -- politeness shared by every crawler process --------------------------------------------------
 _GRANT = """
 local t = redis.call('TIME')
@@ -412,10 +434,10 @@ class FrontierExtension:
         self.beat()
         queue.reclaim_dead()
         leaked = queue.own_in_flight()
-        if leaked:  # idle yet holding leases: a path that neither acked nor re-scheduled (should not happen)
-            log.warning("%s: %d leases not acknowledged although idle; returning them to the queue", spider.name, leaked)
-            self.crawler.stats.inc_value("ailex/leases_returned", leaked)
-            queue.requeue(self.worker)
+        if leaked:  # idle, so every request it popped has been handled by a path that did not acknowledge
+            log.warning("%s: %d leases not acknowledged although idle; dropping them", spider.name, leaked)
+            self.crawler.stats.inc_value("ailex/leases_dropped", leaked)
+            self.server.delete(queue.inflight_key)
         if len(queue) or queue.others_in_flight():
             raise DontCloseSpider
 
@@ -480,15 +502,18 @@ def distributed_settings(base: dict[str, Any], settings: Settings, *, job: str, 
         "EXTENSIONS": {"crawlers.distributed.FrontierExtension": 500},
         "SPIDER_MIDDLEWARES": {"crawlers.distributed.FrontierSpiderMiddleware": 10},
         "DOWNLOADER_MIDDLEWARES": {**base["DOWNLOADER_MIDDLEWARES"],
+                                   "crawlers.distributed.FrontierDownloaderMiddleware": 1,
                                    "crawlers.distributed.SharedPolitenessMiddleware": 950},
-        "AILEX_SHARED_POLITENESS": politeness,
+        "AILEX_SHARED_POLITENESS": True,
         "AILEX_SHARED_DELAY": float(settings.crawl_download_delay),
         "AILEX_SHARED_CONCURRENCY": per_domain,
         "DOWNLOAD_DELAY": 0.0,  # the shared delay replaces the per-process one
         "HTTPCACHE_ENABLED": False,
     })
-    if not politeness:  # benchmarks against the replay server only (the CLI refuses it otherwise)
-        s.update({"CONCURRENT_REQUESTS_PER_DOMAIN": s["CONCURRENT_REQUESTS"], "AUTOTHROTTLE_ENABLED": False})
+    if not politeness:  # benchmarks against the replay server only (the CLI refuses it otherwise): grants
+        # are still recorded (same Redis round trip per request) but never wait
+        s.update({"CONCURRENT_REQUESTS_PER_DOMAIN": s["CONCURRENT_REQUESTS"], "AUTOTHROTTLE_ENABLED": False,
+                  "AILEX_SHARED_DELAY": 0.0, "AILEX_SHARED_CONCURRENCY": 1_000_000})
     return s
 
 

@@ -44,6 +44,11 @@ def scrapy_settings(
         "DOWNLOAD_DELAY": delay,
         "DOWNLOAD_DELAY_JITTER": 0.5,  # ±50% around DOWNLOAD_DELAY
         "DOWNLOAD_TIMEOUT": 60,
+        # (issue 7) a response larger than AILEX_MAX_FILE_MB is cancelled while downloading, never
+        # held in memory (it would be refused by the pipeline anyway); redirect chains are cut short
+        "DOWNLOAD_MAXSIZE": int(getattr(settings, "max_file_mb", 200)) * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": min(32, int(getattr(settings, "max_file_mb", 200))) * 1024 * 1024,
+        "REDIRECT_MAX_TIMES": 10,
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": max(delay, 1.0),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,

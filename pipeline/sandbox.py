@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import time
 import types
@@ -86,13 +87,19 @@ def _memory_reason(memory_mb: int) -> str:
     return f"extraction exceeded {memory_mb} MB" if memory_mb else "extraction ran out of memory"
 
 
-def _child(conn, job: Job, memory_mb: int, worker=extract_and_chunk) -> None:
+def _child(conn, job: Job, memory_mb: int, worker=extract_and_chunk, timeout_s: float = 0.0) -> None:
     """Entry point of one child: limit the address space, work, send the outcome, exit."""
-    if memory_mb:
-        import resource
+    import resource
 
+    if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if timeout_s:
+        # backstops for when the parent is gone (kill -9) and cannot enforce the time limit:
+        # CPU seconds never outrun wall seconds, so this never fires before the parent's kill
+        cpu = int(timeout_s) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        _die_with_forkserver()
     try:
         outcome = worker(job, memory_mb)
     except MemoryError:
@@ -103,6 +110,18 @@ def _child(conn, job: Job, memory_mb: int, worker=extract_and_chunk) -> None:
         conn.send(Outcome(ProcessingStatus.failed, _memory_reason(memory_mb)))
     finally:
         conn.close()
+
+
+def _die_with_forkserver() -> None:
+    """Linux: SIGKILL this child when its parent (the forkserver, which exits with the caller) dies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
 
 
 _CONTEXT = None
@@ -155,7 +174,7 @@ def run_jobs(
                     done[index] = job
                     continue
                 parent_conn, child_conn = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(child_conn, job, memory_mb, worker), daemon=True,
+                proc = ctx.Process(target=_child, args=(child_conn, job, memory_mb, worker, timeout_s), daemon=True,
                                    name=f"ailex-extract-{index}")
                 _start(proc)
                 child_conn.close()

@@ -53,6 +53,8 @@ _WHEREAS = re.compile(
     re.I,
 )
 _ADOPTED = re.compile(r"(HAVE ADOPTED|ONT ADOPTÉ|HABEN FOLGENDE VERORDNUNG|HAN ADOPTADO|HANNO ADOTTATO|ADOTARAM|HEBBEN DE VOLGENDE)")
+# The closing formula ends the enacting terms: signatures and the Official Journal footnotes follow.
+_DONE_AT = re.compile(r"^(Done at|Fait à|Geschehen zu|Hecho en|Fatto a|Feito em|Gedaan te) (Brussels|Bruxelles|Brüssel|Bruselas|Bruxelas|Brussel|Strasbourg|Straßburg|Estrasburgo|Strasburgo|Straatsburg)\b")
 _RECITAL = re.compile(r"^\((?P<num>\d{1,3})\)(?P<rest>(?:\s.*)?)$", re.S)
 
 # Paragraph numbering inside an article: EU "1.   Text", "(1) Text", "§ 1º Text", "Parágrafo único."
@@ -337,6 +339,14 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
         if heading is None and (m := _STATUTE.match(text)) and in_bill_section:
             title, rest = _statute_title(m["rest"])
             heading = Heading(SUBARTICLE + 1, m["num"], title=title, rest=rest, kind="subarticle")
+        if heading is None and _DONE_AT.match(text) and unit.kind == "article":
+            path.clear()
+            annex = None
+            start("text", "Signatures", None, None)
+            unit.blocks.append(block)
+            unit.paragraphs.append(None)
+            i += 1
+            continue
         if heading is None and _generic_heading(block, unit, path, in_recitals):
             # Reports and policy papers: their own headings are the best locator there is.
             start("text", text, None, None)

@@ -23,6 +23,18 @@ from search_api.security import SecurityHeaders
 log = logging.getLogger(__name__)
 
 
+READABLE_422 = {  # (issue 7) the documented shape of every 422 response
+    "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"title": "Detail", "type": "string", "description": "What is wrong, readable (param: problem; …)."},
+        "errors": {"title": "Errors", "type": "array", "items": {
+            "type": "object", "properties": {
+                "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                "msg": {"type": "string"}, "type": {"type": "string"}}}},
+    },
+}
+
+
 def create_app(settings: Settings | None = None, encoder: Encoder | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -76,6 +88,17 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         )
         return JSONResponse(status_code=422, content={"detail": message, "errors": [
             {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]})
+
+    # (issue 7, schemathesis) document the 422 body that readable_422 and HTTPException(422, "…") send:
+    # `detail` is a readable string, not FastAPI's default list of errors
+    default_openapi = app.openapi
+
+    def openapi_with_readable_422() -> dict:
+        if app.openapi_schema is None:
+            default_openapi().get("components", {}).get("schemas", {})["HTTPValidationError"] = READABLE_422
+        return app.openapi_schema
+
+    app.openapi = openapi_with_readable_422
 
     app.include_router(search.router)
     app.add_middleware(SecurityHeaders)

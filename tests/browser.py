@@ -86,6 +86,7 @@ def chromium(download_dir: Path, width: int = 1280, height: int = 900):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
     options.add_argument(f"--window-size={width},{height}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors, CSP violations included
     options.add_experimental_option("prefs", {
         "download.default_directory": str(download_dir), "download.prompt_for_download": False,
         "safebrowsing.enabled": False,
@@ -144,6 +145,11 @@ def shrink_png(path: Path, max_bytes: int = 300_000) -> Path:
         with Image.open(path) as im:
             im.quantize(colors=48, dither=Image.Dither.NONE).save(path, optimize=True)
     return path
+
+
+def console_errors(driver) -> list[str]:
+    """Console errors since the last call (a blocked inline script or style shows up here)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
 def wait_for(driver, condition, timeout: float = 20.0):

@@ -14,7 +14,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.browser import ROOT, chromium, has_horizontal_scroll, missing_browser, screenshot, serve, set_viewport, wait_for
+from tests.browser import (
+    ROOT, chromium, console_errors, has_horizontal_scroll, missing_browser, screenshot, serve, set_viewport, wait_for,
+)
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -162,6 +164,7 @@ def test_search_facet_chip_compare_export_document(browser, site, downloads):
     d.get(site + "/corpus")
     assert css(d, "svg.bar rect") and css(d, ".chart table")
     shot(d, "06-corpus")
+    assert console_errors(d) == []  # no CSP violation, no failed asset, no script error on the way
 
 
 @pytest.mark.parametrize("path", ["/?q=" + QUERY.replace(" ", "+"), "/compare?q=facial+recognition", "/corpus", "/"])

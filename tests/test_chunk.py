@@ -104,3 +104,11 @@ def test_sentence_split_keeps_abbreviations():
 def test_cjk_word_count():
     assert words("生成式人工智能服务") == 5
     assert words("two words") == 2
+
+
+def test_signatures_and_footnotes_do_not_join_the_last_article():
+    drafts = passages(AI_ACT["en"])
+    art113 = [d for d in drafts if "Article 113 —" in d.locator]
+    assert art113 and not any("OJ C 517" in d.text or "METSOLA" in d.text for d in art113)
+    signatures = [d for d in drafts if d.locator == "Signatures"]
+    assert signatures and signatures[0].text.startswith("Done at Brussels, 13 June 2024.")

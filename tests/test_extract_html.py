@@ -74,3 +74,19 @@ def test_europarl_motion_html(shared):
     ex = extract(data, "text/html", "document_rc-10-2025-0249-en.html")
     assert "JOINT MOTION FOR A RESOLUTION" in ex.text
     assert "1. Strongly condemns the violent actions of the Russian Federation" in ex.text
+
+
+def test_eurlex_page_whose_article_markup_changed_fails_loudly():
+    page = ("<html><body>" + "".join(
+        f'<p class="oj-ti-art">Art-{n}</p><p class="oj-normal">Some text of article {n}.</p>' for n in range(1, 6)
+    ) + "</body></html>").encode()
+    from corpus.models import ProcessingStatus
+    from pipeline.extract import ExtractionError
+
+    with pytest.raises(ExtractionError) as err:
+        extract(page, "text/html", "eurlex.html")
+    assert err.value.status == ProcessingStatus.failed and "structure changed" in err.value.reason
+
+
+def test_eurlex_method_is_recorded():
+    assert extracted("eu/ai_act/AI_Act-EN_eurlex.html").method == "html:eurlex"

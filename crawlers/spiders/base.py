@@ -25,6 +25,7 @@ from typing import Any
 
 import scrapy
 from parsel import Selector
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -89,6 +90,10 @@ class AilexSpider(scrapy.Spider):
                 return
             stats.inc_value("ailex/failed")
             self.logger.warning("HTTP %s: %s", response.status, response.url)
+            return
+        if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            # (issue 7) a robots.txt refusal is counted apart (robots_forbidden), not as a failure
+            self.logger.info("forbidden by robots.txt: %s", failure.request.url)
             return
         stats.inc_value("ailex/failed")
         self.logger.warning("request failed: %s: %r", failure.request.url, failure.value)

@@ -37,6 +37,8 @@ class Extraction:
     pages: int | None = None
     # How the text was obtained: "text", "pdf", "pdf+ocr", "html:eurlex", "xml:uslm", …
     method: str = ""
+    # Parts that could not be read while the rest could (e.g. "page 7: KeyError …"): kept for the record.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -57,7 +59,7 @@ _BY_EXTENSION = {
 def _kind(content_type: str, filename: str, data: bytes) -> str:
     """Pick the extractor: declared type first, then the extension, then the bytes themselves."""
     mime = content_type.split(";")[0].strip().lower()
-    if mime == "application/pdf":
+    if mime == "application/pdf" or data[:1024].lstrip().startswith(b"%PDF-"):  # servers mislabel PDFs
         return "pdf"
     if mime in ("text/html", "application/xhtml+xml"):
         return "html"

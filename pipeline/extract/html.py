@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.extract import Block, Extraction
+from corpus.models import ProcessingStatus
+from pipeline.extract import Block, Extraction, ExtractionError
 
 _DROP_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "button", "select", "iframe", "head"}
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary"}
@@ -50,7 +50,19 @@ def extract_html(data: bytes, charset: str | None = None) -> Extraction:
     main = _main(root)
     _strip_chrome(main)
     blocks = list(_walk_blocks(main))
-    return Extraction(blocks=blocks, method="html")
+    method = "html"
+    marked = root.xpath("//*[contains(concat(' ', @class, ' '), ' oj-ti-art ') or contains(concat(' ', @class, ' '), ' title-article-norm ')]")
+    if marked:
+        method = "html:eurlex"
+        from pipeline.structure import ARTICLE, parse_heading
+
+        found = sum(1 for b in blocks if b.heading and (h := parse_heading(b.text)) is not None and h.level == ARTICLE)
+        if found < len(marked) // 2:
+            raise ExtractionError(
+                ProcessingStatus.failed,
+                f"EUR-Lex page marks {len(marked)} article headings but {found} were recognised (page structure changed?)",
+            )
+    return Extraction(blocks=blocks, method=method)
 
 
 def _main(root):

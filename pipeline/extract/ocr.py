@@ -14,7 +14,13 @@ _TESSERACT_LANG = {
 }
 
 
+# Tesseract needs ~10–30 s a page: longer scans are left as needs_ocr rather than stalling a batch.
+MAX_PAGES = 60
+
+
 def ocr_pdf(data: bytes, pages: int, declared_language: str) -> Extraction:
+    if pages > MAX_PAGES:
+        raise ExtractionError(ProcessingStatus.needs_ocr, f"no text layer on {pages} pages (over the {MAX_PAGES}-page OCR limit)")
     try:
         import pypdfium2
         import pytesseract
@@ -22,13 +28,15 @@ def ocr_pdf(data: bytes, pages: int, declared_language: str) -> Extraction:
         raise ExtractionError(ProcessingStatus.needs_ocr, f"no text layer on {pages} page(s) and no OCR engine installed") from None
     from pipeline.language import normalize
 
-    lang = _TESSERACT_LANG.get(normalize(declared_language), "eng")
+    wanted = [_TESSERACT_LANG.get(normalize(part), "eng") for part in (declared_language or "en").split("+")]
     try:
         available = set(pytesseract.get_languages(config=""))
     except Exception as exc:  # pytesseract present but the tesseract binary is not
         raise ExtractionError(ProcessingStatus.needs_ocr, f"no text layer and tesseract is unusable: {exc}") from None
-    if lang not in available:
-        raise ExtractionError(ProcessingStatus.needs_ocr, f"no text layer and tesseract lacks the {lang!r} language pack")
+    missing = [code for code in wanted if code not in available]
+    if missing:
+        raise ExtractionError(ProcessingStatus.needs_ocr, f"no text layer and tesseract lacks the {'+'.join(missing)} language pack")
+    lang = "+".join(dict.fromkeys(wanted))
     document = pypdfium2.PdfDocument(data)
     blocks: list[Block] = []
     for index in range(len(document)):

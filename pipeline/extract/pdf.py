@@ -18,7 +18,6 @@ from corpus.models import ProcessingStatus
 from pipeline.extract import Block, Extraction, ExtractionError
 from pipeline.structure import looks_like_title, parse_heading
 
-log = logging.getLogger(__name__)
 
 # pypdf reports recoverable font and xref oddities on its logger; they are not our failures.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -80,7 +79,8 @@ def extract_pdf(data: bytes, declared_language: str = "") -> Extraction:
             pages.append(Page(index + 1))
     if errors and all(not p.lines for p in pages):
         raise ExtractionError(ProcessingStatus.failed, "; ".join(errors[:3]))
-    if sum(len(ln.text) for p in pages for ln in p.lines) < 20 * max(1, count) * 0.1 and count:
+    # Under ~20 characters a page (page numbers, a stamp) is an image-only print.
+    if count and sum(len(ln.text) for p in pages for ln in p.lines) < 20 * count:
         from pipeline.extract.ocr import ocr_pdf
 
         return ocr_pdf(data, count, declared_language)
@@ -90,7 +90,7 @@ def extract_pdf(data: bytes, declared_language: str = "") -> Extraction:
     for page in pages:
         blocks.extend(_page_blocks(page, body))
     _tag_bilingual_columns(blocks)
-    return Extraction(blocks=blocks, pages=count, method="pdf")
+    return Extraction(blocks=blocks, pages=count, method="pdf", warnings=errors)
 
 
 def _read_page(page, number: int) -> Page:
@@ -169,7 +169,7 @@ def _lines(fragments: list[tuple[float, float, float, str]]) -> list[Line]:
                 current = Line(x=x, y=y - 0.01 * k, size=size, text=piece)
                 lines.append(current)
             else:
-                current.text = _glue(current.text, piece)
+                current.text += piece  # pypdf already puts the spaces it inferred into the text
         if text.endswith("\n"):
             newline = True
     for line in lines:
@@ -181,14 +181,6 @@ def _apart(line: Line, x: float, size: float) -> bool:
     """Far left of the line start, or far right of where its text can end (glyphs are at most ~1em)."""
     width = sum(size if _CJK_CHAR.match(ch) else 0.6 * size for ch in line.text)
     return x < line.x - 2 or x > line.x + width + 4 * size
-
-
-def _glue(left: str, right: str) -> str:
-    if left.endswith(" ") or right.startswith(" "):
-        return left + right
-    if _CJK_CHAR.match(right[:1]) or _CJK_CHAR.match(left[-1:]):
-        return left + right
-    return left + right
 
 
 def _normal(text: str) -> str:
@@ -212,10 +204,7 @@ def _drop_running_lines(pages: list[Page]) -> None:
     running_heads = {key[:40] for key in running if len(key) >= 40}
     for page in pages:
         kept = []
-        numbers = _margin_numbers(page.lines)
         for i, ln in enumerate(page.lines):
-            if id(ln) in numbers:
-                continue
             key = _normal(ln.text)
             if _edge(page, i) and (key in running or key[:40] in running_heads or _PAGE_NUMBER.match(ln.text)):
                 continue
@@ -231,19 +220,6 @@ def _edge(page: Page, index: int) -> bool:
         ys = sorted({round(ln.y) for ln in page.lines})
         page.edge_ys = set(ys[:3]) | set(ys[-3:])
     return round(page.lines[index].y) in page.edge_ys
-
-
-def _margin_numbers(lines: list[Line]) -> set[int]:
-    """Bill prints number their lines in the margin: bare numbers stacked at one x position."""
-    by_x: dict[int, list[Line]] = {}
-    for ln in lines:
-        if _LINE_NUMBER.match(ln.text):
-            by_x.setdefault(round(ln.x / 4), []).append(ln)
-    out: set[int] = set()
-    for group in by_x.values():
-        if len(group) >= 4:
-            out.update(id(ln) for ln in group)
-    return out
 
 
 def _body_size(pages: list[Page]) -> float:

@@ -13,7 +13,7 @@ from lxml import etree
 
 from corpus.models import ProcessingStatus
 from pipeline.extract import Block, Extraction, ExtractionError
-from pipeline.structure import ARTICLE, CHAPTER, GROUP, PART, SEP, SUBARTICLE
+from pipeline.structure import ARTICLE, CHAPTER, GROUP, PART, SEP
 
 
 def parse(data: bytes):
@@ -188,7 +188,7 @@ def _walk_dialect(root, dialect: Dialect) -> list[Block]:
                 blocks.append(Block(text=f"{lead} {text}".strip(), locator=locator or None))
             return
         for child in el:
-            visit(child, path, para, prefix if name not in dialect.point_units and name not in dialect.para_units else prefix)
+            visit(child, path, para, prefix)
 
     visit(root, {}, None, [])
     return blocks

@@ -6,10 +6,9 @@ from collections import Counter
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from index import snapshots
-from index.manifest import Manifest
 from search_api.deps import CrawlStateDep, SettingsDep, StoreDep
-from search_api.schemas import CorpusOut, CrawlRunOut, IndexInfo
+from search_api.routes.health import index_info
+from search_api.schemas import CorpusOut, CrawlRunOut
 from search_api.views import templates
 
 router = APIRouter(tags=["corpus"])
@@ -19,11 +18,9 @@ def _ranked(values) -> dict[str, int]:
     return dict(sorted(Counter(values).items(), key=lambda x: (-x[1], x[0])))
 
 
-def corpus_summary(store, crawl, settings) -> CorpusOut:
+def corpus_summary(request: Request, store, crawl, settings) -> CorpusOut:
     docs = store.documents()
     counts = store.counts()
-    folder = snapshots.current(settings.index_dir)
-    m = Manifest.read(folder) if folder else None
     return CorpusOut(
         documents=counts["documents"], passages=counts["passages"],
         by_jurisdiction=_ranked(d.jurisdiction for d in docs),
@@ -31,7 +28,7 @@ def corpus_summary(store, crawl, settings) -> CorpusOut:
         by_doc_type=_ranked(d.doc_type for d in docs),
         by_status=_ranked(d.status or "unknown" for d in docs),
         by_processing_status=counts["by_status"], passages_by_language=counts["by_language"],
-        index=IndexInfo(build_id=m.build_id, built_at=m.built_at, count=m.count, model=m.model, dim=m.dim) if m else None,
+        index=index_info(request, settings),
         last_crawls=[CrawlRunOut(
             spider=r.spider, run=r.id, status=r.status, started_at=r.started_at.isoformat(timespec="minutes"),
             finished_at=r.finished_at.isoformat(timespec="minutes") if r.finished_at else None, replay=r.replay,
@@ -41,12 +38,12 @@ def corpus_summary(store, crawl, settings) -> CorpusOut:
 
 
 @router.get("/api/corpus", response_model=CorpusOut)
-def corpus_json(store: StoreDep, crawl: CrawlStateDep, settings: SettingsDep) -> CorpusOut:
+def corpus_json(request: Request, store: StoreDep, crawl: CrawlStateDep, settings: SettingsDep) -> CorpusOut:
     """Documents per jurisdiction, language, type and status; passages per language; the last crawl per source."""
-    return corpus_summary(store, crawl, settings)
+    return corpus_summary(request, store, crawl, settings)
 
 
 @router.get("/corpus", response_class=HTMLResponse, include_in_schema=False)
 def corpus_page(request: Request, store: StoreDep, crawl: CrawlStateDep, settings: SettingsDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "corpus.html", {
-        "nav": "corpus", "c": corpus_summary(store, crawl, settings)})
+        "nav": "corpus", "c": corpus_summary(request, store, crawl, settings)})

@@ -11,9 +11,8 @@ from search_api.schemas import Health, IndexInfo
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health)
-def healthz(request: Request, store: StoreDep, settings: SettingsDep) -> Health:
-    counts = store.counts()
+def index_info(request: Request, settings) -> IndexInfo | None:
+    """The index being served (or the one published on disk, before the first search)."""
     searcher = request.app.state.searcher
     if searcher is not None:
         searcher.refresh()
@@ -21,6 +20,12 @@ def healthz(request: Request, store: StoreDep, settings: SettingsDep) -> Health:
     else:
         folder = snapshots.current(settings.index_dir)
         m = Manifest.read(folder) if folder else None
-    index = IndexInfo(build_id=m.build_id, built_at=m.built_at, count=m.count, model=m.model, dim=m.dim) if m else None
+    return IndexInfo(build_id=m.build_id, built_at=m.built_at, count=m.count, model=m.model, dim=m.dim) if m else None
+
+
+@router.get("/healthz", response_model=Health)
+def healthz(request: Request, store: StoreDep, settings: SettingsDep) -> Health:
+    counts = store.counts()
+    index = index_info(request, settings)
     return Health(status="ok" if index else "no_index", documents=counts["documents"], passages=counts["passages"],
                   by_status=counts["by_status"], index=index)

@@ -62,7 +62,7 @@ def ailex(env, *args, log) -> subprocess.Popen:
 
 
 def crawl_run(base_env, client, work: Path, n: int, polite: bool, delay: float) -> dict:
-    from crawlers.distributed import GRANTS_KEY, min_gaps, prefix
+    from crawlers.distributed import GRANTS_KEY, grants, min_gaps, prefix
 
     client.flushall()
     job = f"bench-{n}-{int(polite)}"
@@ -77,9 +77,12 @@ def crawl_run(base_env, client, work: Path, n: int, polite: bool, delay: float) 
     requests = sum(v["requests"] for o in outs for v in o["mine"].values())
     docs = client.scard(f"{prefix(job)}:items:seen")
     gaps = min_gaps(client) if polite else {}
+    times = [ms for _, _, ms in grants(client)]
+    span = (max(times) - min(times)) / 1000 if len(times) > 1 else seconds  # first to last request: no start-up
     client.delete(GRANTS_KEY)
     return {"processes": n, "politeness": polite, "seconds": round(seconds, 1), "requests": requests, "documents": docs,
             "requests_per_s": round(requests / seconds, 1), "documents_per_s": round(docs / seconds, 2),
+            "fetch_seconds": round(span, 1), "fetch_requests_per_s": round(requests / span, 1),
             "min_gap_s": round(min(gaps.values()), 3) if gaps else None, "hosts": len(gaps)}
 
 
@@ -133,11 +136,13 @@ def main() -> None:
         redis_proc.wait(timeout=10)
     print(f"Crawl: all nine spiders against the replay server ({results['crawl'][0]['documents']} documents); "
           f"politeness on = 1 request at a time per site and {args.polite_delay} s between starts, over all processes.\n")
-    print("| crawler processes | politeness | wall s | requests | requests/s | documents/s | min gap per site (s) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| crawler processes | politeness | wall s | requests | requests/s (wall) | documents/s (wall) | "
+          "first→last request s | requests/s (fetching) | min gap per site (s) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results["crawl"]:
         print(f"| {r['processes']} | {'on' if r['politeness'] else 'off'} | {r['seconds']} | {r['requests']} | "
-              f"{r['requests_per_s']} | {r['documents_per_s']} | {r['min_gap_s'] if r['min_gap_s'] is not None else '—'} |")
+              f"{r['requests_per_s']} | {r['documents_per_s']} | {r['fetch_seconds']} | {r['fetch_requests_per_s']} | "
+              f"{r['min_gap_s'] if r['min_gap_s'] is not None else '—'} |")
     print(f"\nIngest: the same items, encoder `{args.encoder}`.\n")
     print("| ingest workers | items | wall s | items/s | index publishes | passages | vectors embedded |")
     print("|---|---|---|---|---|---|---|")
