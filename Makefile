@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MODEL_STAMP := $(VENV)/.model-built
 PYTEST_ARGS ?=
 
-.PHONY: install model demo serve test test-fast bench clean help
+.PHONY: install model demo serve test test-fast bench screenshots clean help
 
 help:
 	@echo "make demo   - install, build the model, import ../shared/corpus, index, serve on http://127.0.0.1:8000"
@@ -50,6 +50,10 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.run
+
+# regenerate docs/screenshots from the index in AILEX_DATA_DIR (after make demo)
+screenshots: install
+	$(BIN)/python -m tests.screenshots
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

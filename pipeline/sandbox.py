@@ -80,7 +80,9 @@ def extract_and_chunk(job: Job, memory_mb: int = 0) -> Outcome:
     seconds = time.monotonic() - started
     if not drafts:
         return Outcome(ProcessingStatus.empty, "no text found", pages=extraction.pages, seconds=seconds)
-    return Outcome(ProcessingStatus.extracted, "", drafts, extraction.pages, seconds)
+    # parts that could not be read while the rest could (a broken page) are kept as the reason
+    warnings = "; ".join(getattr(extraction, "warnings", None) or [])[:2000]
+    return Outcome(ProcessingStatus.extracted, warnings, drafts, extraction.pages, seconds)
 
 
 def _memory_reason(memory_mb: int) -> str:
