@@ -4,8 +4,9 @@
 wrote (Transformer → mean Pooling → Normalize), exports one ONNX graph that does all three
 (input_ids, attention_mask → unit-norm sentence_embedding, batch and sequence axes dynamic),
 fuses the BERT-style subgraphs with onnxruntime's transformer optimiser, and quantises the
-weights of every MatMul to int8 (dynamic quantisation: activations are quantised per batch at
-run time). The folder it writes holds model.onnx, tokenizer.json, the e5 prompts and a
+weights of the MatMuls and attention projections to int8, per output channel (dynamic
+quantisation: activations are quantised per run). Each layer's FFN output projection stays
+fp32 (see `fp32_nodes`): quantising it too is ~15 % faster but lost 0.008 Recall@10 on the dev eval. The folder it writes holds model.onnx, tokenizer.json, the e5 prompts and a
 manifest; it is written to a temp folder and renamed at the end, so a crash leaves nothing
 half-built, and a complete folder is left alone unless `force`.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import shutil
 import tempfile
 import time
@@ -31,7 +33,8 @@ DEFAULT_ONNX_NAME = DEFAULT_MODEL_NAME + ONNX_DIR_SUFFIX
 MANIFEST = "ailex-onnx.json"
 MODEL_FILE = "model.onnx"
 OPSET = 17
-FORMAT_VERSION = 1  # bump when the graph or the manifest changes, so old folders get rebuilt
+_FFN_OUT = re.compile(r"layer\.\d+/output/dense/MatMul$")
+FORMAT_VERSION = 2  # bump when the graph or the manifest changes, so old folders get rebuilt
 
 
 class OnnxBuildError(Exception):
@@ -160,14 +163,25 @@ def _optimise(src: Path, dst: Path, hidden: int, heads: int) -> bool:
         return False
 
 
-def _quantise(src: Path, dst: Path, per_channel: bool) -> None:
+def fp32_nodes(model) -> list[str]:
+    """MatMuls left in fp32: each layer's FFN output projection. Its input (after GELU) has the
+    widest activation range in the model, and one int8 scale per tensor for it costs the most
+    accuracy (cosine to fp32 0.996 → 0.9986 when kept; ~15 % slower)."""
+    return [n.name for n in model.graph.node
+            if n.op_type == "MatMul" and _FFN_OUT.search(n.name) and "attention" not in n.name]
+
+
+def _quantise(src: Path, dst: Path, per_channel: bool) -> list[str]:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    keep = fp32_nodes(onnx.load(str(src), load_external_data=False))
 
     # the fused Attention/SkipLayerNormalization nodes live in the com.microsoft domain, where ONNX
     # shape inference cannot type their outputs: every tensor here is float32
     quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+                     nodes_to_exclude=keep, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    return keep
 
 
 def build_onnx(st_folder: Path, out: Path | None = None, force: bool = False, per_channel: bool = True) -> Path:
@@ -200,12 +214,13 @@ def build_onnx(st_folder: Path, out: Path | None = None, force: bool = False, pe
             shutil.rmtree(stale, ignore_errors=True)
     # a temp folder of our own: two processes building at once (parallel test runs) do not collide
     tmp = Path(tempfile.mkdtemp(prefix=out.name + ".building-", dir=out.parent))
+    tmp.chmod(0o755)
     try:
         work = tmp / "work"
         work.mkdir()
         hidden, heads = _export_fp32(st_folder, work / "fp32.onnx")
         fused = _optimise(work / "fp32.onnx", work / "fused.onnx", hidden, heads)
-        _quantise(work / "fused.onnx", tmp / MODEL_FILE, per_channel)
+        kept = _quantise(work / "fused.onnx", tmp / MODEL_FILE, per_channel)
         shutil.rmtree(work)
         shutil.copyfile(st_folder / "tokenizer.json", tmp / "tokenizer.json")
         manifest = {
@@ -217,7 +232,8 @@ def build_onnx(st_folder: Path, out: Path | None = None, force: bool = False, pe
             "exporter": "torch.onnx.export(dynamo=False)",
             "optimised": "onnxruntime.transformers.optimizer(bert)" if fused else None,
             "quantisation": {"method": "onnxruntime.quantization.quantize_dynamic", "weight_type": "QInt8",
-                             "per_channel": per_channel},
+                             "per_channel": per_channel, "fp32_matmuls": len(kept),
+                             "fp32_note": "FFN output projections (layer.N/output/dense) kept in fp32"},
             "inputs": ["input_ids", "attention_mask"],
             "output": "sentence_embedding",
             "pooling": "mean",

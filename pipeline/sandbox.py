@@ -69,6 +69,8 @@ def extract_and_chunk(job: Job, memory_mb: int = 0) -> Outcome:
     except ExtractionError as exc:
         if isinstance(exc.__cause__, MemoryError):
             return Outcome(ProcessingStatus.failed, _memory_reason(memory_mb))
+        if "MemoryError" in exc.reason:  # caught and reported by the extractor (e.g. per PDF page)
+            return Outcome(ProcessingStatus.failed, f"{_memory_reason(memory_mb)} ({exc.reason[:500]})")
         return Outcome(exc.status, exc.reason)
     except MemoryError:
         return Outcome(ProcessingStatus.failed, _memory_reason(memory_mb))
@@ -101,7 +103,7 @@ def _child(conn, job: Job, memory_mb: int, worker=extract_and_chunk, timeout_s: 
         # CPU seconds never outrun wall seconds, so this never fires before the parent's kill
         cpu = int(timeout_s) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        _die_with_forkserver()
+        _die_with_parent()  # the forkserver, which itself dies with the caller (pipeline/sandbox_warm.py)
     try:
         outcome = worker(job, memory_mb)
     except MemoryError:
@@ -114,8 +116,8 @@ def _child(conn, job: Job, memory_mb: int, worker=extract_and_chunk, timeout_s: 
         conn.close()
 
 
-def _die_with_forkserver() -> None:
-    """Linux: SIGKILL this child when its parent (the forkserver, which exits with the caller) dies."""
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when its parent dies (a no-op elsewhere)."""
     try:
         import ctypes
 

@@ -44,8 +44,8 @@ _ZH_CHAPTER = re.compile(rf"^第\s*(?P<num>[{_CJK_NUM}\d]+)\s*(?P<kind>章|节|�
 # Canadian bills: "9 (1) Every organization …", the marginal note printed before it.
 _CA_SECTION = re.compile(r"^(?P<num>\d{1,3}(?:\.\d{1,2})?)\s+(?P<rest>\(1\)\s+\S.*)$", re.S)
 _SECTION_WORD = {"fr": "Article", "es": "Artículo", "it": "Articolo", "pt": "Artigo", "de": "Paragraf", "nl": "Artikel"}
-# Codified statute sections inside a bill section: Colorado "6-1-1701.", California "22757.11."
-_STATUTE = re.compile(r"^(?P<num>\d{1,2}-\d{1,2}-\d{3,4}(?:\.\d+)?|\d{4,5}(?:\.\d+)?)\.\s+(?P<rest>\S.*)$", re.S)
+# Codified statute sections inside a bill section: Colorado "6-1-1701.", California "22757.11.", Maryland "2–502."
+_STATUTE = re.compile(r"^(?P<num>\d{1,2}-\d{1,2}-\d{3,4}(?:\.\d+)?|\d{1,2}[–-]\d{3}(?:\.\d+)?|\d{4,5}(?:\.\d+)?)\.(?:\s+(?P<rest>\S.*))?$", re.S)
 
 _WHEREAS = re.compile(
     r"^(Whereas|considérant ce qui suit|in Erwägung nachstehender Gründe|Considerando lo siguiente|"
@@ -60,7 +60,7 @@ _RECITAL = re.compile(r"^\((?P<num>\d{1,3})\)(?P<rest>(?:\s.*)?)$", re.S)
 # Paragraph numbering inside an article: EU "1.   Text", "(1) Text", "§ 1º Text", "Parágrafo único."
 _PARAGRAPH = re.compile(r"^(?:(?P<n1>\d{1,3})\.(?=\s)|\((?P<n2>\d{1,3}[a-z]?)\)(?=\s|$)|§\s*(?P<n3>\d+)\s*[º°o]?|(?P<u>Parágrafo único))")
 # US subdivisions: "(a)" is the first level, "(1)" the second.
-_LETTER_PARAGRAPH = re.compile(r"^\((?P<a>[a-hj-z]{1,2})\)(?=\s|$)")
+_LETTER_PARAGRAPH = re.compile(r"^\((?P<a>[a-hj-z]{1,2}|[A-HJ-UW-Z])\)(?=\s|$)")  # not i, v, x: roman numerals
 _SUBSECTION = re.compile(r"^(?P<num>\d{1,2}\.\d{1,2})\.\s+(?=[A-Z(])")
 # A block that is only an enumerator ("(a)", "(12)", "1.") belongs to the block after it.
 ENUMERATOR_ONLY = re.compile(r"^(\(\s*[0-9a-zA-Z]{1,6}\s*\)|[0-9]{1,3}\.|[a-z]\)|[ivx]+\)|—|–|-|•)$")
@@ -199,10 +199,14 @@ def _inline_title(rest: str) -> tuple[str | None, str]:
     return None, rest
 
 
+# A first sentence, not a catchline ("This chapter shall become operative …").
+_SENTENCE_OPENER = re.compile(r"^(The|This|These|A|An|Any|Each|Every|If|In|On|For|Nothing|Notwithstanding|Except|Beginning|Unless|When|It)\b")
+
+
 def _statute_title(rest: str) -> tuple[str | None, str]:
     """Codified sections open with a catchline: "6-1-1702. Developer duty … - required documentation. (1) …"."""
     m = re.match(r"^([A-Z][^.;:]{2,160}?)\.\s+(.*)$", rest, re.S)
-    if m and len(m.group(1).split()) <= 16:
+    if m and len(m.group(1).split()) <= 16 and not _SENTENCE_OPENER.match(m.group(1)):
         return m.group(1).strip(), m.group(2).strip()
     return _inline_title(rest)
 
@@ -333,11 +337,11 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
         if heading is None and in_recitals and _ADOPTED.search(text):
             in_recitals = False
         in_bill_section = any(entry.startswith("Section ") for entry in path.values())
-        if heading is not None and heading.kind == "part" and in_bill_section:
+        if heading is not None and heading.kind in ("part", "chapter") and heading.level < ARTICLE and in_bill_section:
             # "PART 17" inside "SECTION 1. … add part 17 …": the statute text the bill section inserts
             heading = Heading(SUBARTICLE, heading.label, title=heading.title, kind="subarticle")
         if heading is None and (m := _STATUTE.match(text)) and in_bill_section:
-            title, rest = _statute_title(m["rest"])
+            title, rest = _statute_title(m["rest"] or "")
             heading = Heading(SUBARTICLE + 1, m["num"], title=title, rest=rest, kind="subarticle")
         if heading is None and _DONE_AT.match(text) and unit.kind == "article":
             path.clear()

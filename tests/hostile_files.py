@@ -60,6 +60,13 @@ def flate_bomb(size: int = 1 << 30) -> bytes:
     return b"".join(out)
 
 
+def slow_pdf() -> bytes:
+    """A 44 KB PDF whose one page holds 1.5 million text operators (22 MB inflated): pypdf needs
+    ~20 s and ~350 MB to give up on it. For the time and memory limits, on a real parser."""
+    ops = b"BT /F1 11 Tf 72 720 Td " + b"(ai) Tj 1 0 Td " * 1_500_000 + b"ET"
+    return pdf(text_page_objects(contents=stream(zlib.compress(ops, 9), "/Filter /FlateDecode ")))
+
+
 def encrypted_pdf() -> bytes:
     from pypdf import PdfReader, PdfWriter
 

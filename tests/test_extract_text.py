@@ -33,6 +33,10 @@ def test_english_translation_of_chinese_measures_has_articles():
 def test_markdown_headings_and_code_fences():
     drafts = passages("us-md/HB338_2024_facial_recognition.md")
     assert drafts and not any("```" in d.text for d in drafts)
+    assert drafts[0].locator == "Maryland Facial Recognition Laws"  # a Markdown heading
+    # the pasted print keeps its statute sections, without the margin line numbers
+    assert {d.locator.split(" › ")[1] for d in drafts if d.locator.startswith("Section 1 › ")} >= {"2–501", "2–503", "2–510"}
+    assert any(d.text.startswith("(C) “LAW ENFORCEMENT AGENCY” HAS THE MEANING") or "\n(C) “LAW ENFORCEMENT AGENCY”" in d.text for d in drafts)
 
 
 @pytest.mark.parametrize(

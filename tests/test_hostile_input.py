@@ -82,6 +82,21 @@ def test_stopping_early_leaves_no_child_behind():
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("ailex-extract")]
 
 
+@pytest.mark.slow
+def test_a_real_pdf_bomb_hits_the_time_and_the_memory_limit(tmp_path):
+    from tests.hostile_files import slow_pdf
+
+    path = tmp_path / "slow.pdf"
+    path.write_bytes(slow_pdf())
+    job = Job(str(path), "application/pdf", "slow.pdf", "en", 160)
+    started = time.monotonic()
+    [timed_out] = run_jobs([job], timeout_s=3, memory_mb=2048)
+    assert (timed_out.status, timed_out.reason) == (S.failed, "extraction exceeded 3 s")
+    assert time.monotonic() - started < 15
+    [too_big] = run_jobs([job], timeout_s=120, memory_mb=256)
+    assert too_big.status == S.failed and too_big.reason.startswith("extraction exceeded 256 MB"), too_big.reason
+
+
 # -- hostile files through the real import → process path ------------------------------------
 EXPECTED = {  # name → (status, a piece of the reason)
     "truncated_pdf": (S.failed, "unreadable PDF"),
@@ -152,3 +167,16 @@ def test_hostile_corpus_each_document_ends_with_a_status_and_reason(tmp_path, se
         assert "Données à caractère personnel" in texts[name] and "\ufffd" not in texts[name], texts[name][:200]
     assert "harmonised rules for artificial intelligence" in texts["broken_xref_pdf"]
     assert "harmonised rules for artificial intelligence" in texts["xml_xxe"]
+
+
+def test_crawler_xml_parsing_resolves_no_entity():
+    """The crawler reads XML responses for relevance (parsel): no external entity, no expansion bomb."""
+    from scrapy.http import XmlResponse
+
+    from crawlers.spiders.base import text_of
+    from tests.hostile_files import BILLION_LAUGHS, XXE, XXE_DTD
+
+    for body in (XXE, XXE_DTD, BILLION_LAUGHS):
+        started = time.monotonic()
+        text = text_of(XmlResponse("https://example.org/a.xml", body=body, headers={"Content-Type": "application/xml"}))
+        assert "root:" not in text and "lollol" not in text and time.monotonic() - started < 5

@@ -22,7 +22,7 @@ from pipeline.structure import looks_like_title, parse_heading
 # pypdf reports recoverable font and xref oddities on its logger; they are not our failures.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-_LINE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
+_LINE_NUMBER = re.compile(r"^\s*(?:line\b\s*\d{0,3}|\d{1,3})\s*$")  # "25", or "line 25" in California prints
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+|p\.\s*)?\d{1,6}(?:\s*(?:/|of|de|von)\s*\d{1,4})?(?:\s*[-–—])?\s*$", re.I)
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 # Lines that start a new block even without a vertical gap: headings and enumerations.
@@ -122,7 +122,18 @@ def _drop_margin_numbers(fragments: list[tuple[float, float, float, str]]) -> li
     margins = {key for key, n in by_x.items() if n >= 3}
     if not margins:
         return fragments
-    return [f for f in fragments if not (_LINE_NUMBER.match(f[3]) and round(f[0] / 3) in margins)]
+    kept = []
+    after_marker = False
+    for f in fragments:
+        if _LINE_NUMBER.match(f[3]) and round(f[0] / 3) in margins:
+            after_marker = f[3].strip().startswith("line")
+            continue
+        if after_marker:
+            # California prints set "line" in the margin and the number at the head of the line's text
+            f = (f[0], f[1], f[2], re.sub(r"^\s*\d{1,3}(?:\s+|$)", "", f[3]))
+        after_marker = False
+        kept.append(f)
+    return kept
 
 
 def _dedupe_layers(lines: list[Line]) -> list[Line]:

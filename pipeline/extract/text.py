@@ -20,8 +20,27 @@ def decode(data: bytes, charset: str | None = None) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+_FENCE = re.compile(r"^\s*(```|~~~)")
+# pdftotext -layout output pasted into Markdown keeps the print's margin line numbers: " 12   TEXT".
+_LAYOUT_LINE_NUMBER = re.compile(r"^\s{0,3}\d{1,3}(?=\s{2,}\S)")
+
+
+def _unfence(text: str) -> str:
+    """Markdown code fences hold pasted print layout: drop the fences and the margin line numbers."""
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+            out.append("")
+            continue
+        out.append(_SPACES.sub(" ", _LAYOUT_LINE_NUMBER.sub("", line)).strip() if fenced else line)
+    return "\n".join(out)
+
+
 def extract_text(data: bytes, charset: str | None = None, markdown: bool = False) -> Extraction:
     text = decode(data, charset).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    if markdown:
+        text = _unfence(text)
     blocks: list[Block] = []
     for para in re.split(r"\n\s*\n", text):
         lines = [ln.strip() for ln in para.split("\n") if ln.strip()]
@@ -35,7 +54,7 @@ def extract_text(data: bytes, charset: str | None = None, markdown: bool = False
 
 
 # A line opening a numbered unit: "ANNEX II", "Article 5", "2.   The provider …", "(a) …", "Art. 3º …"
-_UNIT_START = re.compile(r"^(?:\d{4,5}(?:\.\d{1,3})*\.\s+[A-Z(]|\d{1,2}-\d{1,2}-\d{3,4}\.\s|\(?[0-9]{1,3}[a-z]?[.)]\s|\([a-z]{1,4}\)\s|[IVXLC]+\s[–-]\s|§\s*\d|—\s)")
+_UNIT_START = re.compile(r"^(?:\d{4,5}(?:\.\d{1,3})*\.\s+[A-Z(]|\d{1,2}-\d{1,2}-\d{3,4}\.\s|\d{1,2}[–-]\d{3}\.(?:\s|$)|\(?[0-9]{1,3}[a-z]?[.)]\s|\([a-z]{1,4}\)\s|[IVXLC]+\s[–-]\s|§\s*\d|—\s)")
 
 
 def _ends_sentence(previous: str, line: str) -> bool:
@@ -63,12 +82,10 @@ def _markdown_blocks(lines: list[str]) -> list[Block]:
     for line in lines:
         m = _MD_HEADING.match(line)
         if m:
-            if buf:
-                out.append(Block(text=" ".join(buf)))
-                buf = []
+            out.extend(Block(text=" ".join(run)) for run in _runs(buf))
+            buf = []
             out.append(Block(text=_MD_NOISE.sub("", m.group(2)), heading=True))
         else:
             buf.append(_MD_NOISE.sub("", line.lstrip("> ")))
-    if buf:
-        out.append(Block(text=" ".join(buf)))
+    out.extend(Block(text=" ".join(run)) for run in _runs(buf))
     return out

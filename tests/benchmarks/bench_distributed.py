@@ -86,7 +86,7 @@ def crawl_run(base_env, client, work: Path, n: int, polite: bool, delay: float) 
             "min_gap_s": round(min(gaps.values()), 3) if gaps else None, "hosts": len(gaps)}
 
 
-def ingest_run(base_env, client, work: Path, items: list[bytes], m: int) -> dict:
+def ingest_run(base_env, client, work: Path, items: list[bytes], m: int, batch: int) -> dict:
     from crawlers.distributed import ITEM_QUEUE
 
     client.flushall()
@@ -95,13 +95,14 @@ def ingest_run(base_env, client, work: Path, items: list[bytes], m: int) -> dict
     env = {**base_env, "AILEX_DATA_DIR": str(data)}
     client.rpush(ITEM_QUEUE, *items)
     started = time.monotonic()
-    procs = [ailex(env, "ingest-worker", "--batch", "16", "--idle-exit", "2", "--json", log=work / f"ingest-{m}-{i}.log")
+    procs = [ailex(env, "ingest-worker", "--batch", str(batch), "--idle-exit", "2", "--json", log=work / f"ingest-{m}-{i}.log")
              for i in range(m)]
     reports = [json.loads(p.communicate(timeout=1800)[0]) for p in procs]
     seconds = time.monotonic() - started - 2  # minus the idle wait before exiting
     n = sum(r["items"] for r in reports)
     return {"workers": m, "items": n, "seconds": round(seconds, 1), "items_per_s": round(n / seconds, 2),
             "publishes": sum(r["publishes"] for r in reports), "passages": max(r["index_count"] for r in reports),
+            "passages_per_s": round(max(r["index_count"] for r in reports) / seconds, 1),
             "vectors_embedded": sum(r["embedded"] for r in reports)}
 
 
@@ -111,6 +112,7 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--polite-delay", type=float, default=0.25)
     ap.add_argument("--encoder", default="fake")
+    ap.add_argument("--batch", type=int, default=4, help="items per ingest batch (one index publish each)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ailex-bench-"))
@@ -128,7 +130,7 @@ def main() -> None:
 
         items = client.lrange(ITEM_QUEUE, 0, -1)  # the last crawl's items
         for m in [int(x) for x in args.workers.split(",")]:
-            r = ingest_run(base_env, client, work, items, m)
+            r = ingest_run(base_env, client, work, items, m, args.batch)
             results["ingest"].append(r)
             print(json.dumps(r), file=sys.stderr)
     finally:
@@ -143,12 +145,12 @@ def main() -> None:
         print(f"| {r['processes']} | {'on' if r['politeness'] else 'off'} | {r['seconds']} | {r['requests']} | "
               f"{r['requests_per_s']} | {r['documents_per_s']} | {r['fetch_seconds']} | {r['fetch_requests_per_s']} | "
               f"{r['min_gap_s'] if r['min_gap_s'] is not None else '—'} |")
-    print(f"\nIngest: the same items, encoder `{args.encoder}`.\n")
-    print("| ingest workers | items | wall s | items/s | index publishes | passages | vectors embedded |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\nIngest: the same items, encoder `{args.encoder}`, {args.batch} items per batch.\n")
+    print("| ingest workers | items | wall s | items/s | passages | passages/s | index publishes | vectors embedded |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results["ingest"]:
-        print(f"| {r['workers']} | {r['items']} | {r['seconds']} | {r['items_per_s']} | {r['publishes']} | "
-              f"{r['passages']} | {r['vectors_embedded']} |")
+        print(f"| {r['workers']} | {r['items']} | {r['seconds']} | {r['items_per_s']} | {r['passages']} | "
+              f"{r['passages_per_s']} | {r['publishes']} | {r['vectors_embedded']} |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     shutil.rmtree(work, ignore_errors=True)
