@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
         status: list[str] = typer.Option(None, "--status", help="in_force, pending, …"),
         date_from: str = typer.Option(None, "--from", help="Documents dated on or after YYYY-MM-DD."),
         date_to: str = typer.Option(None, "--to", help="Documents dated on or before YYYY-MM-DD."),
-        mode: str = typer.Option("semantic", "--mode", help="semantic, keyword or hybrid."),
+        mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
         diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
         as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
     ) -> None:
@@ -116,7 +116,7 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_cmd(
         path: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL with query, target_lang, target_text."),
-        mode: str = typer.Option("semantic", "--mode", help="semantic, keyword or hybrid."),
+        mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
         no_language_filter: bool = typer.Option(False, "--no-language-filter", help="Search all languages."),
         diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
         limit: int = typer.Option(0, "--limit", min=0, help="Only the first N items (0 = all)."),

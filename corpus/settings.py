@@ -29,7 +29,7 @@ class Settings(BaseSettings):
         Path.home() / ".cache" / "ailex", description="Folder for models built at install time."
     )
     encoder: Literal["onnx", "sentence-transformers", "fake"] = Field(
-        "sentence-transformers", description="'onnx' runs the int8 ONNX export of the model (built by "
+        "onnx", description="'onnx' runs the int8 ONNX export of the model (built by "
         "`ailex model build`; ~2x faster on CPU, vectors within cosine 0.997 of fp32); 'fake' is a tiny deterministic encoder for tests and dry runs."
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch.")

@@ -306,19 +306,31 @@ class Store:
                            (cur.lastrowid, f"{row[5]}\n{row[3]}" if row[5] else row[3]))
         return len(rows)
 
+    def _fts(self, match: str, limit: int | None) -> list[tuple[int, float]]:
+        sql = """SELECT f.rowid, -bm25(passages_fts) FROM passages_fts f JOIN passages p ON p.id = f.rowid
+                 WHERE passages_fts MATCH ? AND p.active = 1 ORDER BY bm25(passages_fts)"""
+        args: list = [match]
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return [(r[0], float(r[1])) for r in self.db.execute(sql, args)]
+
     def keyword_search(self, match: str, limit: int, allowed: Sequence[int] | None = None) -> list[tuple[int, float]]:
         """BM25 over active passages for an FTS5 `match` expression (built by the caller from
-        quoted terms only, so user text never reaches FTS5 syntax). Higher score is better."""
-        sql = """SELECT f.rowid, -bm25(passages_fts) AS score FROM passages_fts f
-                 JOIN passages p ON p.id = f.rowid
-                 WHERE passages_fts MATCH ? AND p.active = 1"""
-        args: list = [match]
-        if allowed is not None:
-            sql += " AND f.rowid IN (SELECT value FROM json_each(?))"
-            args.append(json.dumps([int(i) for i in allowed]))
-        sql += " ORDER BY bm25(passages_fts) LIMIT ?"
-        args.append(int(limit))
-        return [(r[0], float(r[1])) for r in self.db.execute(sql, args)]
+        quoted terms only, so user text never reaches FTS5 syntax). Higher score is better.
+
+        With `allowed`, the best `limit` inside it: FTS5 ranks fastest unfiltered, so the ranked
+        list is read in growing prefixes and filtered here until `limit` allowed rows are found."""
+        if allowed is None:
+            return self._fts(match, limit)
+        allowed_set = set(int(i) for i in allowed)
+        fetch = max(limit * 4, 200)
+        while True:
+            rows = self._fts(match, fetch)
+            hits = [(pid, s) for pid, s in rows if pid in allowed_set][:limit]
+            if len(hits) >= limit or len(rows) < fetch:
+                return hits
+            fetch *= 8
 
     def documents_with_title(self, terms: Sequence[str]) -> list[str]:
         """Ids of documents whose title contains every term (case-insensitive)."""
@@ -326,13 +338,13 @@ class Store:
         return [r[0] for r in self.db.execute(sql, list(terms))] if terms else []
 
     def keyword_count(self, match: str, allowed: Sequence[int] | None = None) -> int:
-        sql = """SELECT COUNT(*) FROM passages_fts f JOIN passages p ON p.id = f.rowid
-                 WHERE passages_fts MATCH ? AND p.active = 1"""
-        args: list = [match]
-        if allowed is not None:
-            sql += " AND f.rowid IN (SELECT value FROM json_each(?))"
-            args.append(json.dumps([int(i) for i in allowed]))
-        return int(self.db.execute(sql, args).fetchone()[0])
+        if allowed is None:
+            sql = """SELECT COUNT(*) FROM passages_fts f JOIN passages p ON p.id = f.rowid
+                     WHERE passages_fts MATCH ? AND p.active = 1"""
+            return int(self.db.execute(sql, [match]).fetchone()[0])
+        allowed_set = set(int(i) for i in allowed)
+        rows = self.db.execute("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", [match])
+        return sum(1 for (pid,) in rows if pid in allowed_set)  # retired ids are never in `allowed`
 
     def passages(self, document_id: str | None = None, active: bool = True) -> list[Passage]:
         sql = "SELECT * FROM passages WHERE active=?"

@@ -74,7 +74,7 @@ def evaluate(
     searcher: Searcher,
     items: list[dict],
     k: int = 10,
-    mode: Mode = "semantic",
+    mode: Mode = "hybrid",
     language_filter: bool = True,
     diversify: str | None = None,
     on_item: Callable[[], None] | None = None,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from index.highlight import STOPWORDS
+
 _TOKEN = re.compile(r'(title:)?"([^"]*)"|(\S+)', re.IGNORECASE)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -48,10 +50,14 @@ def _quote(term: str) -> str:
 
 
 def fts_expression(query: str | ParsedQuery) -> str | None:
-    """Quoted phrases are required, other words are alternatives."""
+    """Quoted phrases are required, other words are alternatives. Stopwords are dropped (they
+    match nearly every passage, add nothing to BM25 and make ranking slow) unless they are all
+    the query has."""
     parsed = parse_query(query) if isinstance(query, str) else query
     phrases = [_quote(p) for p in parsed.phrases]
-    terms = " OR ".join(_quote(w) for w in dict.fromkeys(parsed.words))
+    words = list(dict.fromkeys(parsed.words))
+    content = [w for w in words if w.casefold() not in STOPWORDS]
+    terms = " OR ".join(_quote(w) for w in (content or words))
     if phrases and terms:
         return " AND ".join(phrases) + f" AND ({terms})"
     return " AND ".join(phrases) or terms or None

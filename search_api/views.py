@@ -30,7 +30,7 @@ FACET_LABELS = {"language": "Language", "jurisdiction": "Jurisdiction", "doc_typ
                 "status": "Status", "year": "Year", "document_id": "Document"}
 PARAM = {"language": "lang", "jurisdiction": "jurisdiction", "doc_type": "doc_type", "status": "status",
          "document_id": "document"}  # Filters field → query parameter
-DEFAULTS = {"k": 10, "mode": "semantic", "diversify": "jurisdiction"}
+DEFAULTS = {"k": 10, "mode": "hybrid", "diversify": "jurisdiction"}
 
 
 def language_name(code: str) -> str:
@@ -70,7 +70,7 @@ class SearchState:
 
     q: str = ""
     k: int = 10
-    mode: str = "semantic"
+    mode: str = "hybrid"
     diversify: str = "jurisdiction"
     filters: Filters = field(default_factory=Filters)
 

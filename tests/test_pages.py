@@ -107,17 +107,17 @@ def test_results_are_grouped_by_document_with_their_links(client, small_corpus):
 
 
 def test_facets_are_links_that_narrow_and_chips_remove_them(client, small_corpus):
-    first = Page(client.get("/", params={"q": QUERY, "mode": "hybrid", "k": 20}).text)
+    first = Page(client.get("/", params={"q": QUERY, "mode": "semantic", "k": 20}).text)
     facet_links = first.find("a", data_facet="jurisdiction")
     assert len(facet_links) >= 2 and not first.find("a", class_="chip")
     # facet counts are the API's facets
-    api_facets = client.get("/api/search", params={"q": QUERY, "mode": "hybrid", "k": 20}).json()["facets"]
+    api_facets = client.get("/api/search", params={"q": QUERY, "mode": "semantic", "k": 20}).json()["facets"]
     assert {a["data-value"] for a, _ in facet_links} == set(api_facets["jurisdiction"])
     link, text = facet_links[-1]
     value = link["data-value"]
     assert str(api_facets["jurisdiction"][value]) in text
     state = params(link["href"])
-    assert ("q", QUERY) in state and ("mode", "hybrid") in state and ("k", "20") in state  # the whole state is kept
+    assert ("q", QUERY) in state and ("mode", "semantic") in state and ("k", "20") in state  # the whole state is kept
     narrowed_html = client.get(link["href"]).text
     narrowed = Page(narrowed_html)
     titles = _title_links(narrowed)
@@ -129,7 +129,7 @@ def test_facets_are_links_that_narrow_and_chips_remove_them(client, small_corpus
     assert len(chips) == 1 and value in chips[0][1] and chips[0][0]["aria-label"].startswith("Remove filter Jurisdiction")
     # removing the chip (or clicking the selected facet again) gives back the first search's URL
     assert sorted(params(chips[0][0]["href"])) == sorted(params(link["href"].replace(f"&jurisdiction={value}", "")))
-    assert sorted(params(chips[0][0]["href"])) == sorted([("q", QUERY), ("mode", "hybrid"), ("k", "20")])
+    assert sorted(params(chips[0][0]["href"])) == sorted([("q", QUERY), ("mode", "semantic"), ("k", "20")])
     assert selected[0][0]["href"] == chips[0][0]["href"]
 
 
@@ -295,7 +295,7 @@ def test_corpus_page_and_json(client, small_corpus):
 def test_a_submitted_form_lands_on_the_canonical_url(client):
     """The form submits every field, empty ones too; the page answers with one short canonical URL."""
     r = client.get("/?q=facial+recognition&lang=&jurisdiction=US-MD&doc_type=&status=&date_from=&date_to="
-                   "&mode=semantic&diversify=jurisdiction&k=10", follow_redirects=False)
+                   "&mode=hybrid&diversify=jurisdiction&k=10", follow_redirects=False)
     assert r.status_code == 303
     assert sorted(params(r.headers["location"])) == [("jurisdiction", "US-MD"), ("q", "facial recognition")]
     assert client.get(r.headers["location"], follow_redirects=False).status_code == 200

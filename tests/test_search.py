@@ -135,10 +135,10 @@ def test_acronyms_survive_tokenisation(searcher):
 
 
 def test_relevance_cutoff_hides_weak_matches(searcher):
-    full = searcher.search("facial recognition technology", k=20)
+    full = searcher.search("facial recognition technology", k=20, mode="semantic")
     threshold = full.hits[4].score  # keep the best five
-    cut = searcher.search("facial recognition technology", k=20, min_score=threshold)
+    cut = searcher.search("facial recognition technology", k=20, mode="semantic", min_score=threshold)
     assert [h.passage.id for h in cut.hits] == [h.passage.id for h in full.hits if h.score >= threshold]
     assert cut.below_cutoff > 0
-    assert searcher.search("facial recognition technology", k=20, min_score=0.9999).hits == []
+    assert searcher.search("facial recognition technology", k=20, min_score=0.9999).hits == []  # hybrid: dense score cut
     assert searcher.search("facial recognition", k=5, mode="keyword", min_score=0.9999).hits  # BM25 is not cut

@@ -24,7 +24,7 @@ def page(
     filters: FiltersDep,
     q: Annotated[str, Query(max_length=MAX_QUERY)] = "",
     k: Annotated[int, Query(ge=1, le=100)] = 10,
-    mode: ModeParam = "semantic",
+    mode: ModeParam = "hybrid",
     diversify: Annotated[str, Query(pattern="^(|language|jurisdiction)$")] = "jurisdiction",
 ) -> Response:
     state = SearchState(q=q.strip(), k=k, mode=mode, diversify=diversify, filters=filters)

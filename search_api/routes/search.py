@@ -19,7 +19,7 @@ def search(
     filters: FiltersDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Query text, any language.")],
     k: Annotated[int, Query(ge=1, le=1000, description="How many passages (at most AILEX_MAX_K).")] = 10,
-    mode: ModeParam = "semantic",
+    mode: ModeParam = "hybrid",
     diversify: DiversifyParam = None,
 ) -> SearchResponse:
     """Passages most similar to `q`, filtered before ranking, with facet counts over the best hits."""
