@@ -535,12 +535,8 @@ def run_distributed(settings: Settings, spiders: list[str], *, job: str, replay:
                     politeness: bool = True, min_relevance: float | None = None,
                     spider_args: dict[str, str] | None = None, log_level: str = "INFO") -> DistributedResult:
     """One crawler process of a distributed crawl; returns when the shared frontier is exhausted."""
-    from scrapy.crawler import CrawlerProcess
-
-    from crawlers.replay import ReplayServer
-    from crawlers.runner import CrawlError, args_for
+    from crawlers.runner import CrawlError, run_spiders
     from crawlers.settings import scrapy_settings
-    from crawlers.spiders import SPIDERS
 
     if not JOB_NAME.match(job):
         raise CrawlError(f"--job {job!r}: use letters, digits, '.', '_' or '-' (at most 64)")
@@ -551,24 +547,12 @@ def run_distributed(settings: Settings, spiders: list[str], *, job: str, replay:
         raise CrawlError(f"Redis at AILEX_REDIS_URL={settings.redis_url} does not answer: {exc}") from exc
     started = time.monotonic()
     worker = worker_id()
-    replay_server = ReplayServer(replay).start() if replay else None
-    try:
-        root_level = logging.getLogger().level
-        base = scrapy_settings(settings, replay_url=replay_server.base_url if replay_server else None,
-                               min_relevance=min_relevance, log_level=log_level)
-        process = CrawlerProcess(distributed_settings(base, settings, job=job, worker=worker, politeness=politeness))
-        logging.getLogger().setLevel(root_level or logging.INFO)
-        for name in ("scrapy", "twisted", "crawlers"):
-            logging.getLogger(name).setLevel(log_level)
-        crawlers = []
-        for name in spiders:
-            crawler = process.create_crawler(SPIDERS[name])
-            crawlers.append(crawler)
-            process.crawl(crawler, **args_for(name, spider_args or {}))
-        process.start()
-    finally:
-        if replay_server:
-            replay_server.stop()
+
+    def configure(replay_url: str | None) -> dict:
+        base = scrapy_settings(settings, replay_url=replay_url, min_relevance=min_relevance, log_level=log_level)
+        return distributed_settings(base, settings, job=job, worker=worker, politeness=politeness)
+
+    crawlers, replay_hits = run_spiders(configure, spiders, replay=replay, spider_args=spider_args, log_level=log_level)
     mine = {}
     for crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -576,4 +560,4 @@ def run_distributed(settings: Settings, spiders: list[str], *, job: str, replay:
     total = {name: {k.decode(): int(v) for k, v in server.hgetall(f"{prefix(job)}:{name}:stats").items()}
              for name in spiders}
     return DistributedResult(job, worker, round(time.monotonic() - started, 2), mine, total,
-                             len(replay_server.hits) if replay_server else 0)
+                             replay_hits)

@@ -55,20 +55,17 @@ def args_for(spider: str, args: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def run_crawl(
-    settings: Settings, spiders: list[str], *, replay: Path | None = None, http_cache: bool | None = None,
-    min_relevance: float | None = None, spider_args: dict[str, str] | None = None, log_level: str = "INFO",
-) -> CrawlResult:
+def run_spiders(configure, spiders: list[str], *, replay: Path | None, spider_args: dict[str, str] | None,
+                log_level: str) -> tuple[list, int]:
+    """Run `spiders` in one Scrapy process (replay server around it when asked); returns their
+    crawlers, for the statistics, and how many requests the replay server answered.
+    `configure(replay_url)` gives the Scrapy settings."""
     from scrapy.crawler import CrawlerProcess
 
-    started = time.monotonic()
     server = ReplayServer(replay).start() if replay else None
     try:
         root_level = logging.getLogger().level
-        process = CrawlerProcess(
-            scrapy_settings(settings, replay_url=server.base_url if server else None, http_cache=http_cache,
-                            min_relevance=min_relevance, log_level=log_level),
-        )
+        process = CrawlerProcess(configure(server.base_url if server else None))
         # Scrapy lowers the root logger to NOTSET; keep the CLI's level (-v for DEBUG) for its handler
         logging.getLogger().setLevel(root_level or logging.INFO)
         for name in ("scrapy", "twisted", "crawlers"):
@@ -82,6 +79,21 @@ def run_crawl(
     finally:
         if server:
             server.stop()
+    return crawlers, len(server.hits) if server else 0
+
+
+def run_crawl(
+    settings: Settings, spiders: list[str], *, replay: Path | None = None, http_cache: bool | None = None,
+    min_relevance: float | None = None, spider_args: dict[str, str] | None = None, log_level: str = "INFO",
+) -> CrawlResult:
+    from scrapy.crawler import CrawlerProcess
+
+    started = time.monotonic()
+    def configure(replay_url: str | None) -> dict:
+        return scrapy_settings(settings, replay_url=replay_url, http_cache=http_cache,
+                               min_relevance=min_relevance, log_level=log_level)
+
+    crawlers, replay_hits = run_spiders(configure, spiders, replay=replay, spider_args=spider_args, log_level=log_level)
     store = Store(settings.data_dir)
     try:
         state = CrawlState(store)
@@ -95,4 +107,4 @@ def run_crawl(
     finally:
         store.close()
     return CrawlResult(runs=runs, seconds=round(time.monotonic() - started, 2),
-                       replay_hits=len(server.hits) if server else 0)
+                       replay_hits=replay_hits)
