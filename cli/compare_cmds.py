@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         searcher = open_searcher()
         try:
             result = compare(searcher, query=query, passage_id=passage, jurisdictions=_split(jurisdiction) or None,
-                             filters=Filters(language=_split(lang)), min_score=settings().min_score)
+                             filters=Filters(language=_split(lang)), min_score=searcher.min_score)
         except UnknownPassage:
             fail(f"no passage {passage} in the index")
         today = date.today()

@@ -56,9 +56,10 @@ class Settings(BaseSettings):
     admin_token: SecretStr = Field(
         SecretStr(""), description="Bearer token for state-changing API endpoints (re-index); empty turns them off.",
     )
-    min_score: float = Field(
-        0.0, ge=0.0, le=1.0, description="Relevance cutoff: semantic matches scoring below it are hidden "
-        "(\"no good match\") in comparisons.",
+    min_score: float | None = Field(
+        None, ge=0.0, le=1.0, description="Relevance cutoff on the dense similarity: weaker search hits are hidden "
+        "and comparison columns say \"no good match\". Unset: the encoder's calibrated cutoff (0.83 for the "
+        "built multilingual-e5-small, none for other models and the fake encoder); 0 turns it off.",
     )
     # -- crawling (crawlers/, `ailex crawl`, `ailex schedule`) --------------------------
     crawl_contact_url: str = Field(

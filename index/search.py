@@ -119,6 +119,13 @@ class Searcher:
         if self._snapshot is None:
             raise IndexMissing(f"no index in {settings.index_dir}: run `ailex index` first")
 
+    @property
+    def min_score(self) -> float:
+        """The relevance cutoff: AILEX_MIN_SCORE when set, else the encoder's calibrated one."""
+        if self.settings.min_score is not None:
+            return self.settings.min_score
+        return float(getattr(self.encoder, "min_score", 0.0))
+
     # -- snapshot ----------------------------------------------------------------
     def refresh(self) -> bool:
         """Load a newer snapshot if one was published. Returns True when it switched."""
@@ -266,7 +273,7 @@ class Searcher:
         started = time.perf_counter()
         self.refresh()
         filters = filters or Filters()
-        cutoff = self.settings.min_score if min_score is None else min_score
+        cutoff = self.min_score if min_score is None else min_score
         depth = max(k * (DIVERSIFY_DEPTH if diversify else 2), FACET_DEPTH)
         ranking = self.rank(query, depth, filters, mode)
         if diversify and mode != "keyword":

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.encoders import EncoderError
+from corpus.settings import DEFAULT_MODEL_NAME
+from pipeline.encoders import E5_SMALL_MIN_SCORE, EncoderError
 from pipeline.onnx_export import MODEL_FILE, is_onnx_built, read_manifest
 
 PAD_ID = 1  # XLM-R <pad>
@@ -54,6 +55,8 @@ class OnnxEncoder:
         self.dim = int(manifest["dim"])
         q = manifest.get("quantisation") or {}
         self.name = f"{manifest.get('source_name', folder.name)}-onnx-{'int8' if q else 'fp32'}"
+        source = manifest.get("source_name", folder.name)
+        self.min_score = E5_SMALL_MIN_SCORE if source == DEFAULT_MODEL_NAME else 0.0
         prompts = manifest.get("prompts") or {}
         self._query_prompt = prompts.get("query", "")
         self._passage_prompt = prompts.get("document", "")

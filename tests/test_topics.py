@@ -47,3 +47,10 @@ def test_topic_query_finds_the_named_jurisdictions(real_searcher, query, expecte
 def test_a_korean_query_finds_the_korean_article(real_searcher):
     res = real_searcher.search("국가인공지능위원회", k=3)
     assert res.hits[0].document.jurisdiction == "KR" and "제7조" in res.hits[0].passage.locator
+
+
+@pytest.mark.parametrize("query", ["recipe for chocolate cake with strawberries", "horaires des trains entre Paris et Lyon",
+                                   "guitar chords for a folk song"])
+def test_off_topic_queries_get_no_good_match(real_searcher, query):
+    res = real_searcher.search(query, k=10)
+    assert res.hits == [] and res.below_cutoff > 0, [(h.document.jurisdiction, round(h.score, 3)) for h in res.hits]

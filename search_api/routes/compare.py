@@ -32,7 +32,7 @@ def compare_route(
     try:
         result = compare(searcher, query=q.strip() if q else None, passage_id=passage_id,
                          jurisdictions=jurisdictions or None, filters=filters,
-                         min_score=searcher.settings.min_score)
+                         min_score=searcher.min_score)
     except UnknownPassage:
         raise HTTPException(404, f"no passage {passage_id} in the index") from None
     today = date.today()

@@ -38,7 +38,7 @@ def compare_page(
             filters.jurisdiction = []
             try:
                 result = compare(searcher, query=None if passage_id else q, passage_id=passage_id,
-                                 jurisdictions=wanted or None, filters=filters, min_score=searcher.settings.min_score)
+                                 jurisdictions=wanted or None, filters=filters, min_score=searcher.min_score)
                 today = date.today()
                 body = {
                     "query": result.query, "took_ms": result.took_ms, "no_match": result.missing,
