@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from corpus.models import ProcessingStatus, Version
 from corpus.settings import Settings
 from corpus.store import Store, StoreError
+from pipeline.dedupe import link_duplicates
 from pipeline.sandbox import Job, Outcome, run_jobs
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,5 @@ def process_pending(
         if on_document:
             on_document(version.document_id, status, n)
     if report.processed:
-        try:
-            from pipeline.dedupe import link_duplicates
-        except ImportError:  # dedupe arrives with the extraction work; search works without it
-            pass
-        else:
-            link_duplicates(store)
+        link_duplicates(store)
     return report
