@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 TOPICS = [
     ("prohibited AI practices", {"EU": r"prohibit"}),
     ("transparency obligations for deepfakes and AI-generated content labelling",
-     {"EU": r"deep ?fake", "US-CA": r"disclosure", "CN": r"\bmark|label"}),
+     {"EU": r"deep ?fake|transparency", "US-CA": r"disclosure", "CN": r"\bmark|label"}),
     ("regulatory sandbox for AI innovation", {"EU": r"sandbox|experimentation", "BR": r"sandbox"}),
     ("human oversight of high-risk AI systems", {"EU": r"overs(ee|ight)", "BR": r"supervisão humana"}),
     ("facial recognition technology used by law enforcement", {"US-MD": r"facial recognition", "EU": r"law enforcement"}),
