@@ -82,6 +82,7 @@ class Ranking:
     ranked: list[tuple[int, float]]  # (passage id, score), best first
     total: int  # passages that qualified (filters, phrases; keyword mode: also the terms)
     dense: dict[int, DenseHit]  # dense evidence per passage, for the cutoff and highlighting
+    allowed: np.ndarray | None = None  # the candidate pool the ranking drew from (None: everything)
 
 
 @dataclass
@@ -209,17 +210,17 @@ class Searcher:
         dense = {h.passage_id: h for h in self.dense_by_vector(self.query_vector(text), depth, allowed)} \
             if mode != "keyword" else {}
         if mode == "semantic":
-            return Ranking([(pid, h.score) for pid, h in dense.items()], pool, dense)
+            return Ranking([(pid, h.score) for pid, h in dense.items()], pool, dense, allowed)
         lexical = self._lexical(parsed, depth, allowed)
         if mode == "keyword":
             expr = fts_expression(parsed)
             total = self.store.keyword_count(expr, None if allowed is None else allowed.tolist()) if expr else pool
             if expr is None:  # only title: terms: the documents' passages in reading order
                 lexical = [(int(pid), 0.0) for pid in (allowed if allowed is not None else snap.columns.ids)[:depth]]
-            return Ranking(lexical, total, {})
+            return Ranking(lexical, total, {}, allowed)
         # the whole fused union: truncating here would drop dense-only hits (other languages)
         # that diversification is meant to bring forward
-        return Ranking(self._fuse(text, list(dense.values()), lexical), pool, dense)
+        return Ranking(self._fuse(text, list(dense.values()), lexical), pool, dense, allowed)
 
     def _fuse(self, query: str, dense: list[DenseHit], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Reciprocal rank fusion in which lexical evidence counts fully only for passages in
@@ -235,7 +236,7 @@ class Searcher:
             fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + r + 1)
         return sorted(fused.items(), key=lambda x: -x[1])
 
-    def _add_group_bests(self, ranking: Ranking, query: str, filters: Filters, diversify: Diversify, mode: Mode) -> None:
+    def _add_group_bests(self, ranking: Ranking, query: str, diversify: Diversify, mode: Mode) -> None:
         """Make sure every language/jurisdiction in the pool has its best passages among the
         candidates: a partition search per group missing from the ranking. Cross-script
         matches (English → Korean) score below same-script ones and would otherwise never
@@ -247,14 +248,16 @@ class Searcher:
         vector = self.query_vector(parsed.text or " ".join(parsed.title_terms))
         # fused scores are reciprocal ranks: these rank after everything the fusion kept
         tail_score = 1.0 / (RRF_K + len(ranking.ranked) + 1)
-        pool = self.candidates(parsed, filters)
+        # groups split the pool rank() already drew (filters, phrases, title: applied once), so
+        # a jurisdiction filter keeps its meaning and no candidate query runs twice
         cols = snap.columns
-        codes = cols.codes[column] if pool is None else cols.codes[column][np.searchsorted(cols.ids, pool)]
-        groups = sorted({cols.labels[column][c] for c in np.unique(codes)} - present - {""})
-        for value in groups:  # only groups the filters allow: a jurisdiction filter keeps its meaning
-            group = Filters(**{**filters.__dict__, column: [value]})
-            allowed = self.candidates(parsed, group)
-            for hit in self.dense_by_vector(vector, GROUP_BEST, allowed):
+        pool = cols.ids if ranking.allowed is None else ranking.allowed
+        codes = cols.codes[column][np.searchsorted(cols.ids, pool)]
+        for code in np.unique(codes):
+            value = cols.labels[column][code]
+            if not value or value in present:
+                continue
+            for hit in self.dense_by_vector(vector, GROUP_BEST, pool[codes == code]):
                 ranking.dense[hit.passage_id] = hit
                 ranking.ranked.append((hit.passage_id, hit.score if mode == "semantic" else tail_score))
 
@@ -277,7 +280,7 @@ class Searcher:
         depth = max(k * (DIVERSIFY_DEPTH if diversify else 2), FACET_DEPTH)
         ranking = self.rank(query, depth, filters, mode)
         if diversify and mode != "keyword":
-            self._add_group_bests(ranking, query, filters, diversify, mode)
+            self._add_group_bests(ranking, query, diversify, mode)
         ranked = ranking.ranked
         hidden = 0
         if cutoff > 0 and mode != "keyword":

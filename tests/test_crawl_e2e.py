@@ -94,15 +94,21 @@ def test_default_relevance_keeps_the_ai_documents_only(tmp_path):
     assert CrawlState(store).summary()["documents_off_topic"] == 12
 
 
-def test_changed_page_structure_fails_loudly(tmp_path):
-    """A source that changed its pages: the procedure file now serves something else → structure_error, exit 1."""
+def one_response(tmp_path, url: str, status: int, content_type: str, body: bytes):
+    """A recording that holds a single response (everything else answers 404)."""
     rec = tmp_path / "rec"
     (rec / "bodies").mkdir(parents=True)
-    (rec / "bodies" / "p.html").write_bytes(
-        (SNAPSHOT / "bodies/eu/ep_howtheyvote/press-release_20221014IPR43206.html").read_bytes())
+    (rec / "bodies" / "body").write_bytes(body)
     (rec / "responses.jsonl").write_text(json.dumps({
-        "method": "GET", "url": "https://oeil.europarl.europa.eu/oeil/en/procedure-file?reference=2021/0106(COD)",
-        "status": 200, "content_type": "text/html", "body": "bodies/p.html"}) + "\n")
+        "method": "GET", "url": url, "status": status, "content_type": content_type, "body": "bodies/body"}) + "\n")
+    return rec
+
+
+def test_changed_page_structure_fails_loudly(tmp_path):
+    """A source that changed its pages: the procedure file now serves something else → structure_error, exit 1."""
+    rec = one_response(tmp_path, "https://oeil.europarl.europa.eu/oeil/en/procedure-file?reference=2021/0106(COD)",
+                       200, "text/html",
+                       (SNAPSHOT / "bodies/eu/ep_howtheyvote/press-release_20221014IPR43206.html").read_bytes())
     proc = ailex(tmp_path, "crawl", "europarl", "--replay", str(rec), "--no-index", "--json",
                  "--arg", "sittings=", "--arg", "procedures=2021/0106(COD)", check=False)
     assert proc.returncode == 1
@@ -128,12 +134,8 @@ def test_schedule_once_survives_a_failing_job(tmp_path):
 
 
 def test_server_errors_are_retried_with_backoff_then_fail_the_run(tmp_path):
-    rec = tmp_path / "rec"
-    (rec / "bodies").mkdir(parents=True)
-    (rec / "bodies" / "err.txt").write_text("Service Unavailable")
-    (rec / "responses.jsonl").write_text(json.dumps({
-        "method": "GET", "url": "https://www.ourcommons.ca/Content/House/441/Debates/303/HAN303-E.XML",
-        "status": 503, "content_type": "text/plain", "body": "bodies/err.txt"}) + "\n")
+    rec = one_response(tmp_path, "https://www.ourcommons.ca/Content/House/441/Debates/303/HAN303-E.XML",
+                       503, "text/plain", b"Service Unavailable")
     proc = ailex(tmp_path, "crawl", "ourcommons", "--replay", str(rec), "--no-index", "--json",
                  "--arg", "sittings=441/303", "--arg", "evidence=", check=False)
     assert proc.returncode == 1
