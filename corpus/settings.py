@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `ailex serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `ailex serve` listens on.")
     max_k: int = Field(100, ge=1, le=1000, description="Largest k the API accepts.")
+    result_cache: int = Field(
+        1024, ge=0, description="Search results kept per server process for identical requests; a new index "
+        "snapshot empties it, and entries expire after 60 s. 0 turns it off.")
     admin_token: SecretStr = Field(
         SecretStr(""), description="Bearer token for state-changing API endpoints (re-index); empty turns them off.",
     )

@@ -339,8 +339,10 @@ class Store:
 
     def keyword_count(self, match: str, allowed: Sequence[int] | None = None) -> int:
         if allowed is None:
-            sql = """SELECT COUNT(*) FROM passages_fts f JOIN passages p ON p.id = f.rowid
-                     WHERE passages_fts MATCH ? AND p.active = 1"""
+            # written as IN (subquery): SQLite plans the JOIN form as one MATCH per active passage
+            # (0.7 s for a common-word query over 2k passages, against 0.7 ms this way)
+            sql = """SELECT COUNT(*) FROM passages p WHERE p.active = 1
+                     AND p.id IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?)"""
             return int(self.db.execute(sql, [match]).fetchone()[0])
         allowed_set = set(int(i) for i in allowed)
         rows = self.db.execute("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", [match])
@@ -361,6 +363,16 @@ class Store:
             chunk = ids[start : start + 500]
             q = f"SELECT * FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
             out.update({r["id"]: _passage(r) for r in self.db.execute(q, chunk)})
+        return out
+
+    def duplicate_links(self, ids: Sequence[int]) -> dict[int, int | None]:
+        """{passage id: the passage it duplicates, or None} for the ids that exist."""
+        out: dict[int, int | None] = {}
+        ids = [int(i) for i in ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            q = f"SELECT id, duplicate_of FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update(self.db.execute(q, chunk).fetchall())
         return out
 
     def active_passage_ids(self) -> list[int]:

@@ -17,6 +17,9 @@ from index.search import Searcher
 from index.units import unit_id
 
 
+COMMON_DEPTH = 400  # passages ranked once across all jurisdictions before any per-jurisdiction search
+
+
 class UnknownPassage(KeyError):
     pass
 
@@ -91,10 +94,19 @@ def compare(
     if source is not None and source.document.id in cols.labels["document_id"]:
         # the source document does not compete with itself
         keep = cols.codes["document_id"] != cols.labels["document_id"].index(source.document.id)
+    # One ranking over every wanted jurisdiction first: in a list sorted by score, a
+    # jurisdiction's first passage is its best. Only jurisdictions that list does not reach get
+    # a partition search of their own (a search per jurisdiction scans the index each time).
+    pool = cols.ids[cols.mask(Filters(**{**base.__dict__, "jurisdiction": wanted})) & keep] if wanted else cols.ids[:0]
+    best: dict[str, tuple] = {}
+    for hit in searcher.dense_by_vector(vector, COMMON_DEPTH, pool) if len(pool) else []:
+        best.setdefault(cols.value_of("jurisdiction", hit.passage_id), hit)
     for jur in wanted:
-        f = Filters(**{**base.__dict__, "jurisdiction": [jur]})
-        allowed = cols.ids[cols.mask(f) & keep]
-        ranked = searcher.dense_by_vector(vector, 1, allowed)
+        if jur in best:
+            ranked = [best[jur]]
+        else:
+            f = Filters(**{**base.__dict__, "jurisdiction": [jur]})
+            ranked = searcher.dense_by_vector(vector, 1, cols.ids[cols.mask(f) & keep])
         if not ranked or ranked[0].score < min_score:
             missing.append(jur)
             continue

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 PREFIX = 5  # 'recognition' marks 'recognised'; short words must match whole
@@ -19,21 +20,32 @@ def query_terms(query: str) -> set[str]:
     return {w.casefold() for w in _WORD.findall(query) if w.casefold() not in STOPWORDS and (len(w) > 2 or w.isupper())}
 
 
-def _matches(word: str, terms: set[str]) -> bool:
-    w = word.casefold()
-    return w in terms or (len(w) >= PREFIX and any(len(t) >= PREFIX and t[:PREFIX] == w[:PREFIX] for t in terms))
+@lru_cache(maxsize=1024)
+def _matcher(query: str) -> re.Pattern | None:
+    """One regex per query: a word matches a term whole, or (both ≥ PREFIX long) by its first
+    PREFIX letters. Compiled once and cached: highlighting runs for every hit of every search,
+    and a per-word Python test cost more than the rest of a search."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    # casefold ("straße" → "strasse") is what the terms hold; the regex compares case-insensitively,
+    # so the plain lower-case forms go in too
+    terms |= {w.lower() for w in _WORD.findall(query) if w.casefold() in terms}
+    whole = sorted((re.escape(t) for t in terms), key=len, reverse=True)
+    prefixes = sorted({re.escape(t[:PREFIX]) + r"\w*" for t in terms if len(t) >= PREFIX})
+    return re.compile(r"(?<!\w)(?:" + "|".join(prefixes + whole) + r")(?!\w)", re.IGNORECASE | re.UNICODE)
 
 
 def term_spans(text: str, query: str) -> list[tuple[int, int]]:
     """Character spans of words in `text` that match a query term (exactly or by prefix)."""
-    terms = query_terms(query)
-    if not terms:
-        return []
-    return [(m.start(), m.end()) for m in _WORD.finditer(text) if _matches(m.group(), terms)]
+    matcher = _matcher(query)
+    return [] if matcher is None else [m.span() for m in matcher.finditer(text)]
 
 
 def best_sentence_by_terms(sentences: list[str], query: str) -> str | None:
-    terms = query_terms(query)
-    scored = [(sum(_matches(w, terms) for w in _WORD.findall(s)), -n, s) for n, s in enumerate(sentences)]
+    matcher = _matcher(query)
+    if matcher is None:
+        return None
+    scored = [(len(matcher.findall(s)), -n, s) for n, s in enumerate(sentences)]
     best = max(scored, default=None)
     return best[2] if best and best[0] > 0 else None

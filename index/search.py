@@ -5,12 +5,14 @@ It follows the CURRENT pointer, so a rebuild published while it serves is picked
 next request and the old snapshot answers until then."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -43,6 +45,10 @@ DIVERSIFY_DEPTH = 8  # ranked this many times k, so every group has candidates t
 GROUP_BEST = 2  # passages fetched per group that the ranking left out
 FACET_DEPTH = 100  # facets count the best hits this deep, not the whole corpus
 QUERY_CACHE = 512
+# Whole results are cached per snapshot, as a search engine's request cache is per refresh: the
+# same query over the same index gives the same answer. The TTL bounds how long a document's
+# metadata edited without a re-index can show stale (a publish empties the cache at once).
+RESULT_TTL_S = 60.0
 
 
 class IndexMissing(Exception):
@@ -116,6 +122,8 @@ class Searcher:
         self._snapshot: Snapshot | None = None
         self._pointer_mtime = 0.0
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._rcache: OrderedDict[tuple, tuple[float, SearchResult]] = OrderedDict()
+        self._rcache_lock = threading.Lock()
         self.refresh()
         if self._snapshot is None:
             raise IndexMissing(f"no index in {settings.index_dir}: run `ailex index` first")
@@ -158,15 +166,23 @@ class Searcher:
 
     # -- ranking -----------------------------------------------------------------
     def query_vector(self, query: str) -> np.ndarray:
-        vec = self._qcache.get(query)
-        if vec is None:
-            vec = self.encoder.encode_queries([query])[0]
+        with self._rcache_lock:
+            vec = self._qcache.get(query)
+            if vec is not None:
+                self._qcache.move_to_end(query)
+                return vec
+        vec = self.encoder.encode_queries([query])[0]
+        with self._rcache_lock:
             self._qcache[query] = vec
             if len(self._qcache) > QUERY_CACHE:
                 self._qcache.popitem(last=False)
-        else:
-            self._qcache.move_to_end(query)
         return vec
+
+    def clear_caches(self) -> None:
+        """Forget cached query vectors and results (benchmarks measuring the uncached path)."""
+        with self._rcache_lock:
+            self._qcache.clear()
+            self._rcache.clear()
 
     def dense_by_vector(self, vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[DenseHit]:
         """Best passages by their best unit (the passage itself or one of its sentences)."""
@@ -174,13 +190,13 @@ class Searcher:
         per_passage = max(1.0, len(snap.unit_ids) / max(len(snap.columns), 1))
         unit_depth = int(min(len(snap.unit_ids), max(depth * per_passage * 2, 200)))
         scores, ids = snap.index.search(vector[None, :], unit_depth, snap.allowed_units(allowed))
-        best: dict[int, DenseHit] = {}
         valid = ids[0] >= 0
-        for uid, score in zip(ids[0][valid], scores[0][valid]):
-            pid = int(uid) >> WINDOW_BITS
-            if pid not in best:  # hits come best first
-                best[pid] = DenseHit(pid, float(score), int(uid) & WINDOW_MASK)
-        return list(best.values())[:depth]
+        uids, scores = ids[0][valid], scores[0][valid]
+        # hits come best first: a passage's first unit is its best one
+        _, first = np.unique(uids >> WINDOW_BITS, return_index=True)
+        first = np.sort(first)[:depth]
+        return [DenseHit(int(u) >> WINDOW_BITS, float(sc), int(u) & WINDOW_MASK)
+                for u, sc in zip(uids[first].tolist(), scores[first].tolist())]
 
     def _lexical(self, parsed: ParsedQuery, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         expr = fts_expression(parsed)
@@ -225,7 +241,7 @@ class Searcher:
     def _fuse(self, query: str, dense: list[DenseHit], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Reciprocal rank fusion in which lexical evidence counts fully only for passages in
         the query's language: shared words across languages (names, numbers, 'AI') are noise."""
-        query_lang = detect_language(query)  # "und" for short queries: then words decide alone
+        query_lang = _query_language(query)  # "und" for short queries: then words decide alone
         languages = self.snapshot.columns.language_of([pid for pid, _ in lexical])
         fused: dict[int, float] = {}
         for r, h in enumerate(dense):
@@ -277,6 +293,25 @@ class Searcher:
         self.refresh()
         filters = filters or Filters()
         cutoff = self.min_score if min_score is None else min_score
+        if not self.settings.result_cache:
+            return self._search(query, k, filters, mode, diversify, collapse_duplicates, cutoff, started)
+        key = (self.snapshot.manifest.build_id, query, k, repr(filters), mode, diversify, collapse_duplicates, cutoff)
+        with self._rcache_lock:
+            cached = self._rcache.get(key)
+            if cached is not None and time.monotonic() - cached[0] < RESULT_TTL_S:
+                self._rcache.move_to_end(key)
+                return dataclasses.replace(cached[1], took_ms=round((time.perf_counter() - started) * 1000, 2))
+        result = self._search(query, k, filters, mode, diversify, collapse_duplicates, cutoff, started)
+        with self._rcache_lock:
+            if self._rcache and next(iter(self._rcache))[0] != key[0]:
+                self._rcache.clear()  # a new snapshot: every older result is stale
+            self._rcache[key] = (time.monotonic(), result)
+            if len(self._rcache) > self.settings.result_cache:
+                self._rcache.popitem(last=False)
+        return result
+
+    def _search(self, query: str, k: int, filters: Filters, mode: Mode, diversify: Diversify | None,
+                collapse_duplicates: bool, cutoff: float, started: float) -> SearchResult:
         depth = max(k * (DIVERSIFY_DEPTH if diversify else 2), FACET_DEPTH)
         ranking = self.rank(query, depth, filters, mode)
         if diversify and mode != "keyword":
@@ -286,16 +321,19 @@ class Searcher:
         if cutoff > 0 and mode != "keyword":
             kept = [(pid, s) for pid, s in ranked if pid in ranking.dense and ranking.dense[pid].score >= cutoff]
             hidden, ranked = len(ranked) - len(kept), kept
-        facets = self.snapshot.columns.facets(np.array([pid for pid, _ in ranked[:FACET_DEPTH]], np.int64))
-        passages = self.store.passages_by_ids([pid for pid, _ in ranked])
-        scored = [(passages[pid], score) for pid, score in ranked if pid in passages]  # absent: retired since
-        groups = collapse(scored, lambda ps: ps[0].duplicate_of or ps[0].id) if collapse_duplicates \
+        columns = self.snapshot.columns
+        facets = columns.facets(np.array([pid for pid, _ in ranked[:FACET_DEPTH]], np.int64))
+        # grouping needs only ids, duplicate links and filter columns; whole passages are read
+        # for the hits shown (and their copies), not for the whole ranked list
+        dup = self.store.duplicate_links([pid for pid, _ in ranked])
+        scored = [(pid, score) for pid, score in ranked if pid in dup]  # absent: retired since
+        groups = collapse(scored, lambda ps: dup[ps[0]] or ps[0]) if collapse_duplicates \
             else [(ps, []) for ps in scored]
         if diversify:
-            columns = self.snapshot.columns
-            key = (lambda g: g[0][0].language) if diversify == "language" else \
-                (lambda g: columns.value_of("jurisdiction", g[0][0].id))
-            groups = interleave(groups, key)
+            column = "language" if diversify == "language" else "jurisdiction"
+            groups = interleave(groups, lambda g: columns.value_of(column, g[0][0]))
+        groups = groups[:k]
+        passages = self.store.passages_by_ids([pid for (pid, _), copies in groups for pid in [pid, *[c for c, _ in copies]]])
         docs: dict[str, Document] = {}
 
         def doc(document_id: str) -> Document:
@@ -304,12 +342,24 @@ class Searcher:
             return docs[document_id]
 
         hits = []
-        for (p, score), copies in groups[:k]:
-            sentences = sentence_windows(p.text)
+        for (pid, score), copies in groups:
+            p = passages[pid]
+            sentences = _windows(p.text)
             window = ranking.dense[p.id].window if p.id in ranking.dense else 0
             best = sentences[window - 1] if 0 < window <= len(sentences) else best_sentence_by_terms(sentences, query)
             hits.append(Hit(len(hits) + 1, score, p, doc(p.document_id), best_sentence=best,
                             highlights=term_spans(p.text, query),
-                            also_in=[(c.id, doc(c.document_id)) for c, _ in copies]))
+                            also_in=[(passages[c].id, doc(passages[c].document_id)) for c, _ in copies]))
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, round(took, 2), ranking.total, hits, facets, hidden)
+
+
+@lru_cache(maxsize=4096)
+def _windows(text: str) -> list[str]:
+    """A hit's sentences (to show the one that matched); the same passages come back often."""
+    return sentence_windows(text)
+
+
+@lru_cache(maxsize=4096)
+def _query_language(query: str) -> str:
+    return detect_language(query)

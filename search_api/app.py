@@ -40,6 +40,11 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # single queries are 3-7x slower with OpenMP threads than without (measured, issue #8);
+        # requests already run in parallel, one per worker thread and process
+        import faiss
+
+        faiss.omp_set_num_threads(1)
         serving = settings
         if settings.snapshot_root is not None:  # an API replica: the newest complete snapshot (search_api/replica.py)
             from search_api.replica import first_snapshot

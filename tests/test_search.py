@@ -75,6 +75,40 @@ def test_rebuild_is_picked_up_and_incremental_update_is_cheap(settings, small_co
     assert searcher.snapshot.manifest.build_id != first
 
 
+def test_results_are_cached_per_index_snapshot(settings, small_corpus, searcher, monkeypatch):
+    query = "facial recognition technology"
+    first = searcher.search(query, k=5)
+    top_doc = first.hits[0].document.id
+    real_rank = searcher.rank
+
+    def no_ranking(*args, **kwargs):
+        raise AssertionError("ranked again: the identical search was not served from the cache")
+
+    monkeypatch.setattr(searcher, "rank", no_ranking)
+    again = searcher.search(query, k=5)
+    assert [h.passage.id for h in again.hits] == [h.passage.id for h in first.hits]
+    with pytest.raises(AssertionError, match="ranked again"):
+        searcher.search(query, k=6)  # another request is another key
+    monkeypatch.setattr(searcher, "rank", real_rank)
+
+    # the top document loses its passages and a new index is published: the cached answer goes
+    version = small_corpus.versions(top_doc)[-1]
+    small_corpus.replace_passages(version, [])
+    update_index(settings, small_corpus, FakeEncoder())
+    after = searcher.search(query, k=5)
+    assert after.hits and top_doc not in {h.document.id for h in after.hits}
+
+
+def test_keyword_count_counts_active_matches_only(small_corpus):
+    expr = fts_expression("facial recognition")
+    matching = {pid for pid, _ in small_corpus.keyword_search(expr, 10_000)}
+    assert small_corpus.keyword_count(expr) == len(matching) > 0
+    doc = small_corpus.passages_by_ids([min(matching)])[min(matching)].document_id
+    retired = {p.id for p in small_corpus.passages(doc)} & matching
+    small_corpus.replace_passages(small_corpus.versions(doc)[-1], [])
+    assert small_corpus.keyword_count(expr) == len(matching) - len(retired)
+
+
 def test_diversify_interleaves_jurisdictions(searcher):
     plain = searcher.search("artificial intelligence", k=8)
     mixed = searcher.search("artificial intelligence", k=8, diversify="jurisdiction")

@@ -1,18 +1,25 @@
-"""API load test: `ailex serve` on 127.0.0.1, N concurrent clients for a fixed time, mixing
-/api/search (60 %), /api/compare (20 %) and /api/documents/{id} (20 %).
+"""Query latency and throughput over HTTP: `ailex serve` on 127.0.0.1 driven by asyncio clients.
 
-    .venv/bin/python tests/benchmarks/bench_load.py --data DIR [--encoder fake] [--clients 32] [--seconds 60]
-    .venv/bin/python tests/benchmarks/bench_load.py --build-small /tmp/load   # build the 4-document corpus first
+    .venv/bin/python tests/benchmarks/bench_load.py --data DIR [--encoder onnx] [--workers 2] [--seconds 30]
+    .venv/bin/python tests/benchmarks/bench_load.py --build-small /tmp/load --quick   # CI smoke size
 
-DIR is a data folder with an index (`ailex import` + `ailex index`). `--build-small DIR` imports,
-extracts and indexes the test suite's four small real documents into DIR/data with the fake
-encoder, then runs against it. The server gets OMP_NUM_THREADS=1 (as `ailex serve` sets) and
-the encoder named by --encoder (use the one the index was built with). Clients are asyncio
-tasks sharing one httpx connection pool, on the same 2-core machine as the server: the figures
-are for the whole box. Every request is bounded (30 s timeout), the run stops by itself, and
-the server is stopped at the end. Traffic goes to 127.0.0.1 only.
+DIR is a data folder with an index (`ailex import` + `ailex index`); `--build-small DIR` first
+imports, extracts and indexes the test suite's four small real documents into DIR/data with
+the fake encoder. Queries are short, as users type them: the 20 hand-written QUERIES plus the
+first eight words of every dev-eval query (~250 distinct, eight languages). Runs, in order:
 
-Not collected by pytest (no test_ prefix). Prints a markdown table; --json writes the figures.
+  1 client, cold   every distinct query once, hybrid k=10: nothing cached (query vector, result)
+  1 client, warm   the same queries again: served by the per-process result cache
+  in-process       the same cold queries through `Searcher.search` directly (no HTTP), for the
+                   HTTP overhead ratio
+  N clients        random queries from the pool for --seconds, hybrid k=10, result cache on
+                   (steady state) and, on a restarted server, off (AILEX_RESULT_CACHE=0)
+  mixed            N clients mixing /api/search (60 %: hybrid/semantic/keyword, k 10/20),
+                   /api/compare (20 %) and /api/documents/{id} (20 %), cache on
+
+Client and server share the machine, so the figures are for the whole box. An error is any
+non-200 answer or failed request (30 s timeout). Not collected by pytest. Writes
+OUT/load.md and OUT/load.json (tests/benchmarks/common.py).
 """
 from __future__ import annotations
 
@@ -31,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.common import DEFAULT_OUT, percentile, table, write_section  # noqa: E402
 
 QUERIES = [
     "facial recognition technology", "high-risk AI systems", "transparency obligations for providers",
@@ -72,11 +81,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data: Path, encoder: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "AILEX_DATA_DIR": str(data), "AILEX_ENCODER": encoder, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
+def query_pool() -> list[str]:
+    """Short queries as users type them: QUERIES plus each dev-eval query's first eight words."""
+    from tests.conftest import SHARED
+
+    pool = list(QUERIES)
+    with open(SHARED / "eval" / "crosslingual_dev.jsonl", encoding="utf-8") as f:
+        for line in f:
+            words = json.loads(line)["query"].split()[:8]
+            pool.append(" ".join(words).strip(",;:."))
+    return list(dict.fromkeys(q for q in pool if q))
+
+
+def start_server(data: Path, encoder: str, port: int, workers: int = 1, env_extra: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, "AILEX_DATA_DIR": str(data), "AILEX_ENCODER": encoder, "PYTHONPATH": str(ROOT),
+           **(env_extra or {})}
+    env.pop("OMP_NUM_THREADS", None)  # `ailex serve` sets it: measure what users get
+    return subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers)],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group (start_new_session)
+        proc.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 async def wait_ready(client, proc, timeout: float = 180.0) -> None:
@@ -94,32 +127,51 @@ async def wait_ready(client, proc, timeout: float = 180.0) -> None:
     raise SystemExit("server did not answer in time")
 
 
-async def run_load(base: str, clients: int, seconds: float, seed: int) -> dict:
+async def sequential(base: str, queries: list[str]) -> list[float]:
+    """One client, one request at a time: latency per query in ms (errors raise)."""
+    import httpx
+
+    out = []
+    async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
+        for q in queries:
+            t0 = time.perf_counter()
+            r = await client.get("/api/search", params={"q": q, "k": 10})
+            out.append((time.perf_counter() - t0) * 1000)
+            if r.status_code != 200:
+                raise SystemExit(f"{r.status_code} for {q!r}: {r.text[:300]}")
+    return out
+
+
+async def run_load(base: str, clients: int, seconds: float, seed: int, pool: list[str], mixed: bool) -> dict:
     import httpx
 
     rng = random.Random(seed)
+    kinds = [k for k, _ in MIX] if mixed else ["search"]
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=30.0, limits=limits) as client:
         seed_hits = []
-        for q in QUERIES[:8]:
-            seed_hits += (await client.get("/api/search", params={"q": q, "k": 20})).json()["results"]
+        if mixed:
+            for q in QUERIES[:8]:
+                seed_hits += (await client.get("/api/search", params={"q": q, "k": 20})).json()["results"]
         doc_ids = sorted({h["document"]["id"] for h in seed_hits})
         passage_ids = sorted({h["passage_id"] for h in seed_hits})
-        samples: dict[str, list[float]] = {kind: [] for kind, _ in MIX}
-        errors: dict[str, int] = {kind: 0 for kind, _ in MIX}
+        samples: dict[str, list[float]] = {kind: [] for kind in kinds}
+        errors: dict[str, int] = {kind: 0 for kind in kinds}
         error_examples: list[str] = []
         stop = time.monotonic() + seconds
 
         def pick() -> tuple[str, str, dict]:
+            if not mixed:
+                return "search", "/api/search", {"q": rng.choice(pool), "k": 10}
             kind = rng.choices([k for k, _ in MIX], weights=[w for _, w in MIX])[0]
             if kind == "search":
-                params = {"q": rng.choice(QUERIES), "k": rng.choice((10, 20)),
+                params = {"q": rng.choice(pool), "k": rng.choice((10, 20)),
                           "mode": rng.choice(("hybrid", "hybrid", "semantic", "keyword"))}
                 return kind, "/api/search", params
             if kind == "compare":
                 if rng.random() < 0.5:
                     return kind, "/api/compare", {"passage_id": rng.choice(passage_ids)}
-                return kind, "/api/compare", {"q": rng.choice(QUERIES)}
+                return kind, "/api/compare", {"q": rng.choice(pool)}
             return kind, f"/api/documents/{rng.choice(doc_ids)}", {}
 
         async def worker() -> None:
@@ -141,75 +193,146 @@ async def run_load(base: str, clients: int, seconds: float, seed: int) -> dict:
         started = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.monotonic() - started
-    return {"elapsed": elapsed, "samples": samples, "errors": errors, "error_examples": error_examples,
-            "documents": len(doc_ids)}
+    return {"elapsed": elapsed, "samples": samples, "errors": errors, "error_examples": error_examples}
 
 
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+def figures_of(values: list[float], errors: int, elapsed: float | None) -> dict:
+    return {"requests": len(values), "errors": errors, "rps": len(values) / elapsed if elapsed else None,
+            "p50": percentile(values, 50), "p95": percentile(values, 95), "p99": percentile(values, 99),
+            "mean": statistics.fmean(values) if values else float("nan")}
 
 
-def table(result: dict) -> tuple[str, dict]:
-    rows, figures = [], {}
-    kinds = [k for k, _ in MIX]
-    every = [v for k in kinds for v in result["samples"][k]]
-    for name, values, errs in [*[(k, result["samples"][k], result["errors"][k]) for k in kinds],
-                               ("all", every, sum(result["errors"].values()))]:
-        fig = {"requests": len(values), "errors": errs, "rps": len(values) / result["elapsed"],
-               "p50": pct(values, 50), "p95": pct(values, 95), "p99": pct(values, 99),
-               "mean": statistics.fmean(values) if values else float("nan")}
-        figures[name] = fig
-        rows.append(f"| {name} | {fig['requests']} | {fig['errors']} | {fig['rps']:.1f} | {fig['p50']:.0f} | "
-                    f"{fig['p95']:.0f} | {fig['p99']:.0f} |")
-    head = "| requests | count | errors | req/s | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|---:|"
-    return head + "\n" + "\n".join(rows), figures
+def in_process(data: Path, encoder: str, queries: list[str]) -> list[float]:
+    """The same cold queries through Searcher.search in this process (no HTTP, no cache)."""
+    from corpus.settings import Settings
+    from corpus.store import Store
+    from index.search import Searcher
+    from pipeline.encoders import load_encoder
+
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+    settings = Settings(data_dir=data, encoder=encoder, result_cache=0)
+    store = Store(data)
+    searcher = Searcher(settings, store, load_encoder(settings))
+    searcher.search("warm up the model", k=10)
+    out = []
+    for q in queries:
+        t0 = time.perf_counter()
+        searcher.search(q, k=10)
+        out.append((time.perf_counter() - t0) * 1000)
+    store.close()
+    return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, help="data folder with an index")
-    ap.add_argument("--build-small", type=Path, help="build the 4-document test corpus (fake encoder) in this folder")
-    ap.add_argument("--encoder", default="fake", help="encoder the index was built with (fake, onnx, sentence-transformers)")
-    ap.add_argument("--clients", type=int, default=32)
-    ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--json", type=Path, help="write the figures here")
-    args = ap.parse_args()
-    if args.seconds <= 0 or args.seconds > 600 or not 1 <= args.clients <= 256:
-        ap.error("--seconds must be in (0, 600] and --clients in [1, 256]")
-    data = build_small(args.build_small) if args.build_small else args.data
-    if data is None:
-        ap.error("give --data DIR or --build-small DIR")
+def serve_and(data: Path, encoder: str, workers: int, env_extra: dict | None, job) -> object:
     port = free_port()
-    proc = start_server(data, args.encoder, port)
+    proc = start_server(data, encoder, port, workers, env_extra)
     try:
         async def go():
             import httpx
 
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30.0) as c:
                 await wait_ready(c, proc)
-            return await run_load(f"http://127.0.0.1:{port}", args.clients, args.seconds, args.seed)
+            return await job(f"http://127.0.0.1:{port}")
 
-        result = asyncio.run(go())
+        return asyncio.run(go())
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group (start_new_session)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-    md, figures = table(result)
-    print(f"{args.clients} clients, {result['elapsed']:.1f} s, encoder {args.encoder}, "
-          f"{result['documents']} documents sampled, data {data}, "
-          f"load average after the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        stop_server(proc)
+
+
+def report(args, data: Path, pool: list[str], res: dict) -> tuple[str, dict]:
+    cold, warm, inproc = res["cold"], res["warm"], res["inprocess"]
+    rows = [
+        ["1 client, cold (every query new)", len(cold), 0, "–", f"{percentile(cold, 50):.1f}", f"{percentile(cold, 95):.1f}",
+         f"{percentile(cold, 99):.1f}"],
+        ["1 client, warm (result cache)", len(warm), 0, "–", f"{percentile(warm, 50):.1f}", f"{percentile(warm, 95):.1f}",
+         f"{percentile(warm, 99):.1f}"],
+        ["in-process Searcher.search, cold", len(inproc), 0, "–", f"{percentile(inproc, 50):.1f}",
+         f"{percentile(inproc, 95):.1f}", f"{percentile(inproc, 99):.1f}"],
+    ]
+    figures = {"cold": figures_of(cold, 0, None), "warm": figures_of(warm, 0, None), "inprocess": figures_of(inproc, 0, None)}
+    for name, label in (("cache_on", f"{args.clients} clients, result cache on"),
+                        ("cache_off", f"{args.clients} clients, result cache off"),
+                        ("mixed", f"{args.clients} clients, mixed search/compare/document")):
+        run = res.get(name)
+        if not run:
+            continue
+        values = [v for vals in run["samples"].values() for v in vals]
+        f = figures_of(values, sum(run["errors"].values()), run["elapsed"])
+        figures[name] = {**f, "by_kind": {k: figures_of(v, run["errors"][k], run["elapsed"]) for k, v in run["samples"].items()},
+                         "error_examples": run["error_examples"]}
+        rows.append([label, f["requests"], f["errors"], f"{f['rps']:.0f}", f"{f['p50']:.1f}", f"{f['p95']:.1f}", f"{f['p99']:.1f}"])
+    ratios = {"http_over_inprocess_p50": figures["cold"]["p50"] / figures["inprocess"]["p50"],
+              "cold_over_warm_p50": figures["cold"]["p50"] / figures["warm"]["p50"]}
+    if "cache_off" in figures:
+        ratios["rps_cache_on_over_off"] = figures["cache_on"]["rps"] / figures["cache_off"]["rps"]
+    command = ".venv/bin/python tests/benchmarks/bench_load.py " + " ".join(args.argv)
+    md = [f"## Queries over HTTP: latency and throughput\n",
+          f"    {command}\n",
+          f"`ailex serve --workers {args.workers}` on 127.0.0.1 (uvicorn with httptools/uvloop; `OMP_NUM_THREADS=1`, "
+          f"which `ailex serve` sets), encoder `{args.encoder}`, data `{data}` "
+          f"({res['index']['count']} passages, {res['index']['units']} vectors, index `{res['index']['kind']}`). "
+          f"{len(pool)} distinct short queries in eight languages (the 20 in `QUERIES` and the first eight words of "
+          f"every dev-eval query), hybrid, k=10. Clients are asyncio tasks (httpx) on the same "
+          f"{os.cpu_count()}-core machine as the server. Load average before the run: {res['load_before']:.2f}.\n",
+          table(["run", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"], rows), "",
+          "Ratios measured in this run: HTTP cold p50 / in-process cold p50 = "
+          f"{ratios['http_over_inprocess_p50']:.2f}; cold / warm p50 = {ratios['cold_over_warm_p50']:.1f}"
+          + (f"; {args.clients}-client req/s with / without the result cache = {ratios['rps_cache_on_over_off']:.1f}"
+             if "rps_cache_on_over_off" in ratios else "") + "."]
+    errors = [e for n in ("cache_on", "cache_off", "mixed") if n in figures for e in figures[n]["error_examples"]]
+    if errors:
+        md.append("\nErrors, e.g.: " + "; ".join(errors[:5]))
+    return "\n".join(md), {"figures": figures, "ratios": ratios, "queries": len(pool), "command": command,
+                           "index": res["index"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, help="data folder with an index")
+    ap.add_argument("--build-small", type=Path, help="build the 4-document test corpus (fake encoder) in this folder")
+    ap.add_argument("--encoder", default="fake", help="encoder the index was built with (fake, onnx, sentence-transformers)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes (default: cores)")
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--seconds", type=float, default=30.0, help="length of each concurrent run")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--quick", action="store_true", help="CI smoke: 40 queries, 5 s runs, no mixed run")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    argv = sys.argv[1:] if argv is None else argv
+    args = ap.parse_args(argv)
+    args.argv = argv
+    if args.seconds <= 0 or args.seconds > 600 or not 1 <= args.clients <= 256:
+        ap.error("--seconds must be in (0, 600] and --clients in [1, 256]")
+    data = build_small(args.build_small) if args.build_small else args.data
+    if data is None:
+        ap.error("give --data DIR or --build-small DIR")
+    from index import snapshots
+    from index.manifest import Manifest
+
+    manifest = Manifest.read(snapshots.current(data / "index"))
+    pool = query_pool()
+    cold_queries = pool[:40] if args.quick else pool
+    seconds = min(args.seconds, 5.0) if args.quick else args.seconds
+    res: dict = {"load_before": os.getloadavg()[0],
+                 "index": {"count": manifest.count, "units": manifest.units, "kind": manifest.index_kind}}
+
+    async def latency(base: str) -> tuple:
+        return await sequential(base, cold_queries), await sequential(base, cold_queries)
+
+    res["cold"], res["warm"] = serve_and(data, args.encoder, args.workers, None, latency)
+    res["inprocess"] = in_process(data, args.encoder, cold_queries)
+    res["cache_on"] = serve_and(data, args.encoder, args.workers, None,
+                                lambda base: run_load(base, args.clients, seconds, args.seed, pool, False))
+    res["cache_off"] = serve_and(data, args.encoder, args.workers, {"AILEX_RESULT_CACHE": "0"},
+                                 lambda base: run_load(base, args.clients, seconds, args.seed, pool, False))
+    if not args.quick:
+        res["mixed"] = serve_and(data, args.encoder, args.workers, None,
+                                 lambda base: run_load(base, args.clients, seconds, args.seed, pool, True))
+    md, data_out = report(args, data, pool, res)
     print(md)
-    if result["error_examples"]:
-        print("errors, e.g.:", *result["error_examples"], sep="\n  ")
-    if args.json:
-        args.json.write_text(json.dumps({"clients": args.clients, "seconds": result["elapsed"], "encoder": args.encoder,
-                                         "figures": figures}, indent=2))
+    write_section(args.out, "load", md, data_out)
 
 
 if __name__ == "__main__":
