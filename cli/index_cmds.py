@@ -104,7 +104,9 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"{result.total} passages qualified; top {len(result.hits)} in {result.took_ms:.0f} ms")
         for h in result.hits:
             d = h.document
-            typer.secho(f"\n{h.rank}. [{h.score:.3f}] {d.jurisdiction} · {d.doc_type} · {d.status} · {d.date} · "
+            # hybrid scores are reciprocal ranks (~0.016): the similarity says more to a reader
+            shown = h.similarity if h.similarity is not None and mode == "hybrid" else h.score
+            typer.secho(f"\n{h.rank}. [{shown:.3f}] {d.jurisdiction} · {d.doc_type} · {d.status} · {d.date} · "
                         f"{h.passage.language} · {h.passage.locator or '—'}"
                         + (f" · p. {h.passage.page_start}" if h.passage.page_start else ""), bold=True)
             typer.echo(f"   {d.title[:110]}")

@@ -64,6 +64,7 @@ class Hit:
     best_sentence: str | None = None
     highlights: list[tuple[int, int]] = field(default_factory=list)  # character spans of query terms
     also_in: list[tuple[int, Document]] = field(default_factory=list)  # the same text elsewhere (collapsed)
+    similarity: float | None = None  # cosine of the passage's best unit to the query; None: found by words only
 
 
 @dataclass
@@ -349,7 +350,8 @@ class Searcher:
             best = sentences[window - 1] if 0 < window <= len(sentences) else best_sentence_by_terms(sentences, query)
             hits.append(Hit(len(hits) + 1, score, p, doc(p.document_id), best_sentence=best,
                             highlights=term_spans(p.text, query),
-                            also_in=[(passages[c].id, doc(passages[c].document_id)) for c, _ in copies]))
+                            also_in=[(passages[c].id, doc(passages[c].document_id)) for c, _ in copies],
+                            similarity=ranking.dense[pid].score if pid in ranking.dense else None))
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, round(took, 2), ranking.total, hits, facets, hidden)
 

@@ -46,7 +46,8 @@ class Copy(BaseModel):
 
 class SearchHit(PassageOut):
     rank: int
-    score: float
+    score: float  # what ranked it: cosine (semantic), BM25 (keyword), reciprocal-rank fusion (hybrid)
+    similarity: float | None  # cosine of the passage's best vector to the query; null when words alone found it
     best_sentence: str | None
     highlights: list[tuple[int, int]]
     also_in: list[Copy]
@@ -56,6 +57,7 @@ class SearchHit(PassageOut):
     def from_hit(cls, h: Hit) -> "SearchHit":
         return cls(rank=h.rank, score=round(h.score, 5), document=DocumentOut.from_document(h.document),
                    best_sentence=h.best_sentence, highlights=h.highlights,
+                   similarity=None if h.similarity is None else round(h.similarity, 5),
                    also_in=[Copy(passage_id=pid, document_id=d.id, title=d.title) for pid, d in h.also_in],
                    **PassageOut.from_passage(h.passage).model_dump())
 

@@ -176,3 +176,12 @@ def test_relevance_cutoff_hides_weak_matches(searcher):
     assert cut.below_cutoff > 0
     assert searcher.search("facial recognition technology", k=20, min_score=0.9999).hits == []  # hybrid: dense score cut
     assert searcher.search("facial recognition", k=5, mode="keyword", min_score=0.9999).hits  # BM25 is not cut
+
+
+def test_hits_carry_the_dense_similarity_beside_the_ranking_score(searcher):
+    hybrid = searcher.search("facial recognition technology", k=5)
+    assert all(h.similarity is not None and -1.0 <= h.similarity <= 1.0 for h in hybrid.hits)
+    assert all(h.score < 0.1 for h in hybrid.hits)  # reciprocal-rank fusion, not a cosine
+    semantic = searcher.search("facial recognition technology", k=5, mode="semantic")
+    assert [h.similarity for h in semantic.hits] == [h.score for h in semantic.hits]
+    assert all(h.similarity is None for h in searcher.search("facial recognition", k=5, mode="keyword").hits)
