@@ -23,6 +23,9 @@ class VectorIndex(Protocol):
     def ids(self) -> np.ndarray:
         """All ids held, as int64."""
 
+    def vector(self, id_: int) -> np.ndarray:
+        """The stored vector of `id_` (decoded: approximate for quantised kinds); KeyError when absent."""
+
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Inner-product top-k per query row, restricted to `allowed` ids when given (filter before
         ranking, so k results come back whenever k allowed ids exist). Returns (scores, ids) of

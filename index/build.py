@@ -16,7 +16,7 @@ import numpy as np
 
 from corpus.settings import Settings
 from corpus.store import Store, text_sha
-from index import snapshots
+from index import ann, snapshots
 from index.faiss_index import FaissIndex
 from index.manifest import Manifest, library_versions
 from index.metadata import PassageColumns
@@ -52,7 +52,25 @@ def _load_previous(settings: Settings, encoder: Encoder) -> FaissIndex | None:
     if manifest.sentence_vectors != settings.sentence_vectors:
         log.info("AILEX_SENTENCE_VECTORS changed: rebuilding the index")
         return None
-    return FaissIndex.load(folder)
+    return FaissIndex.load(folder, settings.threads)
+
+
+def _fit_kind(index: FaissIndex | None, units: int, settings: Settings, dim: int) -> tuple[FaissIndex, str]:
+    """The previous index when its kind still suits `units` vectors, else a new empty one of the
+    right kind (its vectors then come from the embedding cache: a rebuild, but no re-embedding)."""
+    kind = ann.choose_kind(units, settings.index_exact_max, index.kind if index is not None else None)
+    if index is None:
+        event = f"new {kind} index for {units} vectors"
+    elif index.kind != kind:
+        event = f"rebuilt: {units} vectors, {index.kind} -> {kind} (AILEX_INDEX_EXACT_MAX={settings.index_exact_max})"
+    elif index.needs_retrain(units):
+        event = (f"rebuilt: retrained {kind} at {units} vectors (trained on {index.params.get('trained_on')}, "
+                 f"grown past {ann.RETRAIN_GROWTH:g}x)")
+    else:
+        return index, f"incremental update of {kind}"
+    if index is not None:
+        log.info("index %s", event)
+    return FaissIndex.create(dim, units, kind, threads=settings.threads), event
 
 
 def embed_texts(
@@ -98,7 +116,7 @@ def update_index(
         unit_text.update(units(p.id, p.text, settings.sentence_vectors, p.locator))
     wanted = np.fromiter(unit_text, np.int64, len(unit_text))
     index = None if rebuild else _load_previous(settings, encoder)
-    index = index or FaissIndex(encoder.dim)
+    index, event = _fit_kind(index, len(wanted), settings, encoder.dim)
     have = index.ids()
     stale = np.setdiff1d(have, wanted)
     missing = np.setdiff1d(wanted, have)
@@ -127,7 +145,7 @@ def update_index(
         units=len(index), sentence_vectors=settings.sentence_vectors,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.monotonic() - started, 3), added=len(missing), removed=removed,
-        versions=library_versions(),
+        versions=library_versions(), index_params=index.describe(), index_event=event,
     ).write(tmp)
     folder = snapshots.publish(settings.index_dir, tmp, build_id)
     return IndexReport(folder, len(rows), len(missing), removed, embedded, time.monotonic() - started)

@@ -56,8 +56,8 @@ def citation(m: Match, retrieved: date | None = None) -> str:
 
 def _passage_vector(searcher: Searcher, passage_id: int) -> np.ndarray:
     try:
-        return searcher.snapshot.index.index.reconstruct(unit_id(passage_id, 0))
-    except RuntimeError as exc:  # FAISS raises when the id is not in the index
+        return searcher.snapshot.index.vector(unit_id(passage_id, 0))
+    except KeyError as exc:
         raise UnknownPassage(passage_id) from exc
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -25,6 +26,10 @@ class Manifest(BaseModel):
     added: int
     removed: int
     versions: dict[str, str]
+    # the index kind's parameters (nlist, nprobe, trained_on …) and how this build came about;
+    # absent in manifests written before they existed
+    index_params: dict[str, Any] = {}
+    index_event: str = ""
 
     def write(self, folder: Path) -> None:
         (Path(folder) / FILENAME).write_text(self.model_dump_json(indent=2))

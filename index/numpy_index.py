@@ -37,6 +37,12 @@ class NumpyIndex:
     def ids(self) -> np.ndarray:
         return self._ids.copy()
 
+    def vector(self, id_: int) -> np.ndarray:
+        rows = np.flatnonzero(self._ids == int(id_))
+        if not len(rows):
+            raise KeyError(id_)
+        return self._vecs[rows[0]].copy()
+
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None):
         queries = np.atleast_2d(np.asarray(queries, np.float32))
         k = max(1, min(k, len(self) or 1))

@@ -39,9 +39,9 @@ def similar_documents(searcher: Searcher, doc_id: str, k: int = 5) -> list[Simil
     vectors, sources = [], []
     for p in own:
         try:
-            vectors.append(snap.index.index.reconstruct(unit_id(p.id, 0)))
+            vectors.append(snap.index.vector(unit_id(p.id, 0)))
             sources.append(p)
-        except RuntimeError:  # passage newer than the snapshot
+        except KeyError:  # passage newer than the snapshot
             continue
     if not vectors:
         return []
