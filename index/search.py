@@ -201,7 +201,7 @@ class Searcher:
 
     def _lexical(self, parsed: ParsedQuery, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         expr = fts_expression(parsed)
-        if expr is None:
+        if expr is None or (allowed is not None and not len(allowed)):
             return []
         return self.store.keyword_search(expr, depth, None if allowed is None else allowed.tolist())
 
@@ -228,7 +228,7 @@ class Searcher:
             if mode != "keyword" else {}
         if mode == "semantic":
             return Ranking([(pid, h.score) for pid, h in dense.items()], pool, dense, allowed)
-        lexical = self._lexical(parsed, depth, allowed)
+        lexical = self._lexical(parsed, depth, allowed if mode == "keyword" else self._lexical_pool(text, allowed))
         if mode == "keyword":
             expr = fts_expression(parsed)
             total = self.store.keyword_count(expr, None if allowed is None else allowed.tolist()) if expr else pool
@@ -238,6 +238,18 @@ class Searcher:
         # the whole fused union: truncating here would drop dense-only hits (other languages)
         # that diversification is meant to bring forward
         return Ranking(self._fuse(text, list(dense.values()), lexical), pool, dense, allowed)
+
+    def _lexical_pool(self, query: str, allowed: np.ndarray | None) -> np.ndarray | None:
+        """Where BM25 evidence can count in hybrid mode: passages in the query's language (fusion
+        gives other languages weight CROSS_LANGUAGE_LEXICAL_WEIGHT = 0). Searching only those keeps
+        a cross-language filter (English query, French passages) from ranking every French
+        passage that shares a word with the query, for nothing (seconds on a big corpus)."""
+        query_lang = _query_language(query)
+        if query_lang == "und" or CROSS_LANGUAGE_LEXICAL_WEIGHT > 0:
+            return allowed
+        cols = self.snapshot.columns
+        same = cols.ids[cols.mask(Filters(language=[query_lang.split("-")[0]]))]
+        return same if allowed is None else np.intersect1d(allowed, same, assume_unique=True)
 
     def _fuse(self, query: str, dense: list[DenseHit], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Reciprocal rank fusion in which lexical evidence counts fully only for passages in
