@@ -319,18 +319,18 @@ class Store:
         """BM25 over active passages for an FTS5 `match` expression (built by the caller from
         quoted terms only, so user text never reaches FTS5 syntax). Higher score is better.
 
-        With `allowed`, the best `limit` inside it: FTS5 ranks fastest unfiltered, so the ranked
-        list is read in growing prefixes and filtered here until `limit` allowed rows are found."""
+        With `allowed`, the best `limit` inside it: FTS5 ranks fastest unfiltered, so a short prefix
+        of the ranked list is read and filtered here; when it does not hold `limit` allowed rows
+        (a small allowed set), the whole ranking is read once rather than in ever longer prefixes,
+        each of which FTS5 would rank from scratch."""
         if allowed is None:
             return self._fts(match, limit)
         allowed_set = set(int(i) for i in allowed)
         fetch = max(limit * 4, 200)
-        while True:
-            rows = self._fts(match, fetch)
-            hits = [(pid, s) for pid, s in rows if pid in allowed_set][:limit]
-            if len(hits) >= limit or len(rows) < fetch:
-                return hits
-            fetch *= 8
+        rows = self._fts(match, fetch)
+        if len(rows) == fetch and sum(1 for pid, _ in rows if pid in allowed_set) < limit:
+            rows = self._fts(match, None)
+        return [(pid, s) for pid, s in rows if pid in allowed_set][:limit]
 
     def documents_with_title(self, terms: Sequence[str]) -> list[str]:
         """Ids of documents whose title contains every term (case-insensitive)."""

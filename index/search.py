@@ -128,6 +128,10 @@ class Searcher:
         self.refresh()
         if self._snapshot is None:
             raise IndexMissing(f"no index in {settings.index_dir}: run `ailex index` first")
+        # the first query would otherwise pay for langdetect's profiles (~1 s) and the encoder's
+        # first run; a server pays once at start instead
+        _query_language("warm up the language profiles of the query detector")
+        encoder.encode_queries(["warm up"])
 
     @property
     def min_score(self) -> float:
