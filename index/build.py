@@ -18,6 +18,7 @@ from corpus.settings import Settings
 from corpus.store import Store, text_sha
 from index import ann, snapshots
 from index.faiss_index import FaissIndex
+from index.lexical import LexicalIndex
 from index.manifest import Manifest, library_versions
 from index.metadata import PassageColumns
 from index.units import units
@@ -61,6 +62,8 @@ def _fit_kind(index: FaissIndex | None, units: int, settings: Settings, dim: int
     kind = ann.choose_kind(units, settings.index_exact_max, index.kind if index is not None else None)
     if index is None:
         event = f"new {kind} index for {units} vectors"
+    elif index.kind == ann.EXACT and kind == ann.EXACT_FP16:
+        event = f"rebuilt: {units} vectors, {index.kind} -> {kind} (exact vectors now stored as fp16)"
     elif index.kind != kind:
         event = f"rebuilt: {units} vectors, {index.kind} -> {kind} (AILEX_INDEX_EXACT_MAX={settings.index_exact_max})"
     elif index.needs_retrain(units):
@@ -112,8 +115,10 @@ def update_index(
     encoder = encoder or load_encoder(settings)
     rows = store.passage_table()
     unit_text: dict[int, str] = {}
+    searchable: list[tuple[int, str]] = []  # what FTS5 indexes too: the locator is searchable
     for p in store.passages():
         unit_text.update(units(p.id, p.text, settings.sentence_vectors, p.locator))
+        searchable.append((p.id, f"{p.locator}\n{p.text}" if p.locator else p.text))
     wanted = np.fromiter(unit_text, np.int64, len(unit_text))
     index = None if rebuild else _load_previous(settings, encoder)
     index, event = _fit_kind(index, len(wanted), settings, encoder.dim)
@@ -140,6 +145,7 @@ def update_index(
     tmp = snapshots.new_folder(settings.index_dir, build_id)
     index.save(tmp)
     PassageColumns.from_rows(rows).save(tmp)
+    LexicalIndex.build(searchable).save(tmp)
     Manifest(
         build_id=build_id, index_kind=index.kind, model=encoder.name, dim=encoder.dim, count=len(rows),
         units=len(index), sentence_vectors=settings.sentence_vectors,

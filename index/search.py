@@ -23,6 +23,7 @@ from corpus.settings import Settings
 from corpus.store import Store
 from index import snapshots
 from index.faiss_index import FaissIndex
+from index.lexical import LexicalIndex, query_terms
 from index.manifest import Manifest
 from index.metadata import Filters, PassageColumns
 from index.query import ParsedQuery, fts_expression, parse_query, phrase_expression
@@ -99,6 +100,7 @@ class Snapshot:
     index: FaissIndex
     columns: PassageColumns
     unit_ids: np.ndarray  # every vector id in the index (passages and sentence windows)
+    lexical: LexicalIndex | None = None  # hybrid's BM25 (None in snapshots older than it: FTS5 then)
 
     def allowed_units(self, allowed_passages: np.ndarray | None) -> np.ndarray | None:
         if allowed_passages is None:
@@ -110,8 +112,13 @@ def load_snapshot(index_dir: Path) -> Snapshot:
     folder = snapshots.current(index_dir)
     if folder is None:
         raise IndexMissing(f"no index in {index_dir}: run `ailex index` first")
+    return open_snapshot(folder)
+
+
+def open_snapshot(folder: Path) -> Snapshot:
     index = FaissIndex.load(folder)
-    return Snapshot(folder, Manifest.read(folder), index, PassageColumns.load(folder), index.ids())
+    return Snapshot(folder, Manifest.read(folder), index, PassageColumns.load(folder), index.ids(),
+                    LexicalIndex.load(folder))
 
 
 class Searcher:
@@ -203,7 +210,12 @@ class Searcher:
         return [DenseHit(int(u) >> WINDOW_BITS, float(sc), int(u) & WINDOW_MASK)
                 for u, sc in zip(uids[first].tolist(), scores[first].tolist())]
 
-    def _lexical(self, parsed: ParsedQuery, depth: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    def _lexical(self, parsed: ParsedQuery, depth: int, allowed: np.ndarray | None,
+                 mode: Mode = "keyword") -> list[tuple[int, float]]:
+        lexical = self.snapshot.lexical
+        if mode == "hybrid" and lexical is not None:
+            # required phrases are already in `allowed` (candidates()); here words only rank
+            return lexical.search(query_terms(parsed), depth, allowed)
         expr = fts_expression(parsed)
         if expr is None or (allowed is not None and not len(allowed)):
             return []
@@ -232,7 +244,7 @@ class Searcher:
             if mode != "keyword" else {}
         if mode == "semantic":
             return Ranking([(pid, h.score) for pid, h in dense.items()], pool, dense, allowed)
-        lexical = self._lexical(parsed, depth, allowed if mode == "keyword" else self._lexical_pool(text, allowed))
+        lexical = self._lexical(parsed, depth, allowed if mode == "keyword" else self._lexical_pool(text, allowed), mode)
         if mode == "keyword":
             expr = fts_expression(parsed)
             total = self.store.keyword_count(expr, None if allowed is None else allowed.tolist()) if expr else pool

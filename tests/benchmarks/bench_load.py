@@ -17,7 +17,9 @@ first eight words of every dev-eval query (~250 distinct, eight languages). Runs
   mixed            N clients mixing /api/search (60 %: hybrid/semantic/keyword, k 10/20),
                    /api/compare (20 %) and /api/documents/{id} (20 %), cache on
 
-Client and server share the machine, so the figures are for the whole box. An error is any
+The N-client runs use wrk when it is installed (`apt-get install wrk`; `--client` chooses), else
+Python asyncio clients, which take a share of the CPU the server needs; the mixed run always uses
+the Python clients. Client and server share the machine, so the figures are for the whole box. An error is any
 non-200 answer or failed request (30 s timeout). Not collected by pytest. Writes
 OUT/load.md and OUT/load.json (tests/benchmarks/common.py).
 """
@@ -28,6 +30,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -49,6 +52,8 @@ QUERIES = [
     "inteligencia artificial", "人工智能 生成式", "safety incident reporting", "frontier model developers",
     "voice and likeness", "law enforcement use of biometric identification", "whistleblower protections",
 ]
+CLIENT_NOTE = {"wrk": "wrk 4 (2 threads, C, keep-alive connections, a Lua script picking a random query per request)",
+               "httpx": "asyncio tasks with httpx (Python: the client takes a share of the server's CPU)"}
 MIX = (("search", 0.6), ("compare", 0.2), ("document", 0.2))
 
 
@@ -193,6 +198,51 @@ async def run_load(base: str, clients: int, seconds: float, seed: int, pool: lis
     return {"elapsed": elapsed, "samples": samples, "errors": errors, "error_examples": error_examples}
 
 
+WRK_SCRIPT = """
+paths = {%s}
+local n = 0
+setup = function(thread)
+  n = n + 1
+  thread:set("id", n)
+end
+init = function(args)
+  math.randomseed(%d + id)  -- each thread its own sequence of queries
+end
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK_JSON {"requests": %%d, "seconds": %%f, "errors": %%d, "p50": %%f, "p95": %%f, "p99": %%f, "mean": %%f}\\n',
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.mean / 1000))
+end
+"""
+
+
+def run_wrk(base: str, clients: int, seconds: float, seed: int, pool: list[str]) -> dict:
+    """The N-client run driven by wrk (C, epoll) instead of Python clients: it takes far less of
+    the CPU the server shares. Same random pool of hybrid k=10 searches; a non-2xx answer, a
+    failed connection or a 30 s timeout counts as an error."""
+    import tempfile
+    from urllib.parse import urlencode
+
+    paths = ",".join(json.dumps("/api/search?" + urlencode({"q": q, "k": 10})) for q in pool)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(WRK_SCRIPT % (paths, seed))
+    try:
+        out = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "30s",
+                              "-s", f.name, base], capture_output=True, text=True, timeout=seconds + 120)
+    finally:
+        os.unlink(f.name)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRK_JSON ")), None)
+    if out.returncode or line is None:
+        raise SystemExit(f"wrk failed ({out.returncode}): {out.stderr[-500:]}{out.stdout[-500:]}")
+    w = json.loads(line[len("WRK_JSON "):])
+    return {"elapsed": w["seconds"], "wrk": {**w, "rps": w["requests"] / w["seconds"]},
+            "samples": {}, "errors": {"search": w["errors"]}, "error_examples": []}
+
+
 def figures_of(values: list[float], errors: int, elapsed: float | None) -> dict:
     return {"requests": len(values), "errors": errors, "rps": len(values) / elapsed if elapsed else None,
             "p50": percentile(values, 50), "p95": percentile(values, 95), "p99": percentile(values, 99),
@@ -256,10 +306,15 @@ def report(args, data: Path, pool: list[str], res: dict) -> tuple[str, dict]:
         run = res.get(name)
         if not run:
             continue
-        values = [v for vals in run["samples"].values() for v in vals]
-        f = figures_of(values, sum(run["errors"].values()), run["elapsed"])
-        figures[name] = {**f, "by_kind": {k: figures_of(v, run["errors"][k], run["elapsed"]) for k, v in run["samples"].items()},
-                         "error_examples": run["error_examples"]}
+        if "wrk" in run:
+            f = {k: run["wrk"][k] for k in ("requests", "errors", "rps", "p50", "p95", "p99", "mean")}
+            figures[name] = {**f, "client": "wrk", "error_examples": []}
+        else:
+            values = [v for vals in run["samples"].values() for v in vals]
+            f = figures_of(values, sum(run["errors"].values()), run["elapsed"])
+            figures[name] = {**f, "client": "httpx",
+                             "by_kind": {k: figures_of(v, run["errors"][k], run["elapsed"]) for k, v in run["samples"].items()},
+                             "error_examples": run["error_examples"]}
         rows.append([label, f["requests"], f["errors"], f"{f['rps']:.0f}", f"{f['p50']:.1f}", f"{f['p95']:.1f}", f"{f['p99']:.1f}"])
     ratios = {"http_over_inprocess_p50": figures["cold"]["p50"] / figures["inprocess"]["p50"],
               "cold_over_warm_p50": figures["cold"]["p50"] / figures["warm"]["p50"]}
@@ -272,7 +327,8 @@ def report(args, data: Path, pool: list[str], res: dict) -> tuple[str, dict]:
           f"which `ailex serve` sets), encoder `{args.encoder}`, data `{data}` "
           f"({res['index']['count']} passages, {res['index']['units']} vectors, index `{res['index']['kind']}`). "
           f"{len(pool)} distinct short queries in eight languages (the 20 in `QUERIES` and the first eight words of "
-          f"every dev-eval query), hybrid, k=10. Clients are asyncio tasks (httpx) on the same "
+          f"every dev-eval query), hybrid, k=10. The 1-client runs use one httpx connection; the "
+          f"{args.clients}-client runs use {CLIENT_NOTE[args.client]}, on the same "
           f"{os.cpu_count()}-core machine as the server. Load average before the run: {res['load_before']:.2f}.\n",
           table(["run", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"], rows), "",
           "Ratios measured in this run: HTTP cold p50 / in-process cold p50 = "
@@ -296,10 +352,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=30.0, help="length of each concurrent run")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="CI smoke: 40 queries, 5 s runs, no mixed run")
+    ap.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto",
+                    help="load generator of the N-client runs (auto: wrk when installed, except with --quick)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     argv = sys.argv[1:] if argv is None else argv
     args = ap.parse_args(argv)
     args.argv = argv
+    if args.client == "auto":
+        # the smoke run keeps the Python client its baseline ratios were measured with
+        args.client = "wrk" if shutil.which("wrk") and not args.quick else "httpx"
+    elif args.client == "wrk" and not shutil.which("wrk"):
+        ap.error("--client wrk: wrk is not installed (Debian: apt-get install wrk)")
     if args.seconds <= 0 or args.seconds > 600 or not 1 <= args.clients <= 256:
         ap.error("--seconds must be in (0, 600] and --clients in [1, 256]")
     data = build_small(args.build_small) if args.build_small else args.data
@@ -325,10 +388,13 @@ def main(argv: list[str] | None = None) -> None:
 
     res["cold"], res["warm"] = serve_and(data, args.encoder, args.workers, None, latency)
     res["inprocess"] = in_process(data, args.encoder, cold_queries)
-    res["cache_on"] = serve_and(data, args.encoder, args.workers, None,
-                                lambda base: run_load(base, args.clients, seconds, args.seed, pool, False))
-    res["cache_off"] = serve_and(data, args.encoder, args.workers, {"AILEX_RESULT_CACHE": "0"},
-                                 lambda base: run_load(base, args.clients, seconds, args.seed, pool, False))
+    async def load(base: str) -> dict:
+        if args.client == "wrk":
+            return await asyncio.to_thread(run_wrk, base, args.clients, seconds, args.seed, pool)
+        return await run_load(base, args.clients, seconds, args.seed, pool, False)
+
+    res["cache_on"] = serve_and(data, args.encoder, args.workers, None, load)
+    res["cache_off"] = serve_and(data, args.encoder, args.workers, {"AILEX_RESULT_CACHE": "0"}, load)
     if not args.quick:
         res["mixed"] = serve_and(data, args.encoder, args.workers, None,
                                  lambda base: run_load(base, args.clients, seconds, args.seed, pool, True))

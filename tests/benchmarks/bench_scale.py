@@ -7,8 +7,8 @@ Synthetic corpora are drawn from the real model's distribution: real multilingua
 ONNX) embeddings of real passages and sentence windows of the sample corpus are the base,
 and every synthetic vector is a base vector plus noise in a random low-rank subspace
 around it (see `synthetic`). Queries are real e5 query embeddings of the cross-lingual dev
-set's queries. Every approximate figure is checked against exact (Flat) search on the same
-vectors."""
+set's queries. Every approximate figure (IVF-SQ8, and the fp16 codes of the exact kind new indexes
+get) is checked against exact float32 search on the same vectors."""
 from __future__ import annotations
 
 import argparse
@@ -168,6 +168,24 @@ def label(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
+def measured_kinds() -> tuple[str, ...]:
+    """The kinds measured: exact fp16 (what new exact indexes get), exact float32 Flat (older
+    snapshots, and the ratio CI tracks) and IVF-SQ8."""
+    from index import ann
+
+    return (ann.EXACT_FP16, ann.EXACT, ann.IVF_SQ8)
+
+
+def kind_name(kind: str, params: dict | None = None) -> str:
+    from index import ann
+
+    if kind == ann.EXACT_FP16:
+        return "exact fp16 (SQfp16)"
+    if kind == ann.EXACT:
+        return "exact float32 (Flat)"
+    return f"IVF{params['nlist']}-SQ8, nprobe {params['nprobe']}" if params else "IVF-SQ8"
+
+
 def measure(n: int, base: np.ndarray, queries: np.ndarray, repeats: int) -> dict:
     from index import ann
     from index.faiss_index import FaissIndex
@@ -180,7 +198,7 @@ def measure(n: int, base: np.ndarray, queries: np.ndarray, repeats: int) -> dict
     print(f"  ground truth {t:.1f} s", flush=True)
     out: dict = {"units": n, "auto_kind": ann.choose_kind(n), "kinds": {}}
     indexes = {}
-    for kind in (ann.EXACT, ann.IVF_SQ8):
+    for kind in measured_kinds():
         rss0 = rss_mb()
         build_s, idx = time_it(lambda: _build(FaissIndex, kind, n, ids, vecs))
         rss_growth = rss_mb() - rss0
@@ -270,11 +288,12 @@ def plot(results: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from index import ann
-
     sizes = [r["units"] for r in results]
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    for kind, name, style in ((ann.EXACT, "exact (Flat)", "o-"), (ann.IVF_SQ8, "IVF-SQ8", "s-")):
+    for kind, style in zip(measured_kinds(), ("o-", "^--", "s-")):
+        if any(kind not in r["kinds"] for r in results):  # a scale.json from before the fp16 kind
+            continue
+        name = kind_name(kind)
         a.plot(sizes, [r["kinds"][kind]["p50_ms"]["median"] for r in results], style, label=name)
         b.plot(sizes, [r["kinds"][kind]["file_bytes"] / 1e6 for r in results], style, label=name)
     a.axhline(5, color="grey", ls=":", label="5 ms target")
@@ -301,10 +320,9 @@ def render(results: list[dict], dist: dict, quick: bool, png: str) -> str:
 
     rows = []
     for r in results:
-        for kind in (ann.EXACT, ann.IVF_SQ8):
+        for kind in [k for k in measured_kinds() if k in r["kinds"]]:
             m = r["kinds"][kind]
-            p = m["params"]
-            name = "exact Flat" if kind == ann.EXACT else f"IVF{p['nlist']}-SQ8, nprobe {p['nprobe']}"
+            name = kind_name(kind, m["params"])
             auto = " ◀ auto" if r["auto_kind"] == kind else ""
             rows.append([label(r["units"]), name + auto, f(m["build_s"], 1), f(m["gb_per_million"], 3),
                          f(m["rss_growth_mb"], 0), mmm(m["p50_ms"], 2), mmm(m["p99_ms"], 2), f(m["recall_at_10"], 3),
@@ -313,9 +331,9 @@ def render(results: list[dict], dist: dict, quick: bool, png: str) -> str:
                   "p99 ms (min/med/max)", "Recall@10", "add 1% more (new found at top 1)"], rows)
     frows = []
     for r in results:
-        for kind in (ann.EXACT, ann.IVF_SQ8):
+        for kind in [k for k in measured_kinds() if k in r["kinds"]]:
             for name, m in r["kinds"][kind]["filters"].items():
-                frows.append([label(r["units"]), "exact Flat" if kind == ann.EXACT else "IVF-SQ8", name, m["allowed"],
+                frows.append([label(r["units"]), kind_name(kind), name, m["allowed"],
                               f(m["p50_ms"]), f(m["p99_ms"]), f(m["recall_at_10"], 3)])
     ftable = table(["units", "index", "filter", "allowed units", "p50 ms", "p99 ms", "Recall@10"], frows)
     d = dist
@@ -326,11 +344,16 @@ def render(results: list[dict], dist: dict, quick: bool, png: str) -> str:
     cmd = ".venv/bin/python tests/benchmarks/bench_scale.py" + (" --quick" if quick else "")
     big = max(results, key=lambda r: r["units"])
     ivf = big["kinds"][ann.IVF_SQ8]
-    ex = big["kinds"][ann.EXACT]
+    ex = big["kinds"].get(ann.EXACT_FP16) or big["kinds"][ann.EXACT]
+    f32 = big["kinds"][ann.EXACT]
+    fp16_note = (
+        f"New exact indexes store fp16 vectors: they read half the bytes of float32 `Flat` "
+        f"({f32['p50_ms']['median']:.1f} ms, {f32['gb_per_million']:.2f} GB per million units) at Recall@10 "
+        f"{ex['recall_at_10']:.3f} against exact float32. " if ann.EXACT_FP16 in big["kinds"] else "")
     reading = (
         f"At {label(big['units'])} units the IVF-SQ8 index answers in {ivf['p50_ms']['median']:.2f} ms (p50, one thread) "
         f"against {ex['p50_ms']['median']:.1f} ms for exact search, with Recall@10 {ivf['recall_at_10']:.3f} against "
-        f"exact, in {ivf['gb_per_million']:.2f} GB per million units instead of {ex['gb_per_million']:.2f}. "
+        f"exact, in {ivf['gb_per_million']:.2f} GB per million units instead of {ex['gb_per_million']:.2f}. {fp16_note}"
         f"Exact search grows linearly with the corpus (it reads every vector), which is why the index switches to IVF "
         f"above `AILEX_INDEX_EXACT_MAX` ({ann.EXACT_MAX:,} units by default), where exact still answers in a few ms "
         f"and is perfect. Adding 1% more units to the trained IVF takes {ivf['add_1pct']['seconds']:.2f} s with no "
@@ -408,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
 
     ratios = {f"exact_over_ivf_latency_{label(r['units'])}":
               r["kinds"][ann.EXACT]["p50_ms"]["median"] / r["kinds"][ann.IVF_SQ8]["p50_ms"]["median"] for r in results}
+    ratios.update({f"exact_fp16_over_flat_latency_{label(r['units'])}":  # not in the smoke baseline (yet)
+                   r["kinds"][ann.EXACT_FP16]["p50_ms"]["median"] / r["kinds"][ann.EXACT]["p50_ms"]["median"]
+                   for r in results})
     png = (args.out / "scale.png") if args.quick or args.sizes else ROOT / "docs" / "benchmarks" / "scale.png"
     plot(results, png)
     try:
