@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     threads: int = Field(0, ge=0, description="Torch/FAISS threads; 0 lets the libraries decide.")
     index_exact_max: int = Field(
         80_000, ge=0, description="Vectors (passages plus sentence windows) up to which the index is exact "
-        "(FAISS Flat); above it IVF with 8-bit codes (~0.45 GB per million vectors, Recall@10 >= 0.95).",
+        "(FAISS, fp16 vectors); above it IVF with 8-bit codes (~0.4 GB per million vectors, Recall@10 >= 0.95).",
     )
     sentence_vectors: bool = Field(
         True, description="Also embed each sentence of a passage and score the passage by its best sentence "

@@ -200,16 +200,24 @@ async def run_load(base: str, clients: int, seconds: float, seed: int, pool: lis
 
 WRK_SCRIPT = """
 paths = {%s}
-local n = 0
+local n, sequential = 0, %s
 setup = function(thread)
   n = n + 1
   thread:set("id", n)
 end
 init = function(args)
   math.randomseed(%d + id)  -- each thread its own sequence of queries
+  i, answered = 0, 0
 end
 request = function()
+  i = i + 1
+  if sequential then return wrk.format("GET", paths[(i - 1) %% #paths + 1]) end
   return wrk.format("GET", paths[math.random(#paths)])
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  -- each query once: wrk then idles until its -d time is up (a stopped thread does not end it)
+  if sequential and answered >= #paths then wrk.thread:stop() end
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -220,19 +228,21 @@ end
 """
 
 
-def run_wrk(base: str, clients: int, seconds: float, seed: int, pool: list[str]) -> dict:
-    """The N-client run driven by wrk (C, epoll) instead of Python clients: it takes far less of
-    the CPU the server shares. Same random pool of hybrid k=10 searches; a non-2xx answer, a
-    failed connection or a 30 s timeout counts as an error."""
+def run_wrk(base: str, clients: int, seconds: float, seed: int, pool: list[str], sequential: bool = False) -> dict:
+    """An N-client run driven by wrk (C, epoll) instead of Python clients: it takes far less of
+    the CPU the server shares. Random hybrid k=10 searches from the pool; with `sequential`, one
+    connection asking the pool's queries once each, in order, for `seconds` (the cold 1-client run
+    without a Python client's overhead; the figures say how many it asked). A non-2xx answer, a failed connection or a 30 s timeout is an error."""
     import tempfile
     from urllib.parse import urlencode
 
     paths = ",".join(json.dumps("/api/search?" + urlencode({"q": q, "k": 10})) for q in pool)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(WRK_SCRIPT % (paths, seed))
+        f.write(WRK_SCRIPT % (paths, "true" if sequential else "false", seed))
+    threads = 1 if sequential else 2
     try:
-        out = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "30s",
-                              "-s", f.name, base], capture_output=True, text=True, timeout=seconds + 120)
+        out = subprocess.run(["wrk", "-t", str(threads), "-c", str(1 if sequential else clients), "-d", f"{seconds:g}s",
+                              "--timeout", "30s", "-s", f.name, base], capture_output=True, text=True, timeout=seconds + 120)
     finally:
         os.unlink(f.name)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRK_JSON ")), None)
@@ -292,14 +302,19 @@ def serve_and(data: Path, encoder: str, workers: int, env_extra: dict | None, jo
 def report(args, data: Path, pool: list[str], res: dict) -> tuple[str, dict]:
     cold, warm, inproc = res["cold"], res["warm"], res["inprocess"]
     rows = [
-        ["1 client, cold (every query new)", len(cold), 0, "–", f"{percentile(cold, 50):.1f}", f"{percentile(cold, 95):.1f}",
+        ["1 client, cold, httpx (every query new)", len(cold), 0, "–", f"{percentile(cold, 50):.1f}", f"{percentile(cold, 95):.1f}",
          f"{percentile(cold, 99):.1f}"],
-        ["1 client, warm (result cache)", len(warm), 0, "–", f"{percentile(warm, 50):.1f}", f"{percentile(warm, 95):.1f}",
+        ["1 client, warm, httpx (result cache)", len(warm), 0, "–", f"{percentile(warm, 50):.1f}", f"{percentile(warm, 95):.1f}",
          f"{percentile(warm, 99):.1f}"],
         ["in-process Searcher.search, cold", len(inproc), 0, "–", f"{percentile(inproc, 50):.1f}",
          f"{percentile(inproc, 95):.1f}", f"{percentile(inproc, 99):.1f}"],
     ]
     figures = {"cold": figures_of(cold, 0, None), "warm": figures_of(warm, 0, None), "inprocess": figures_of(inproc, 0, None)}
+    if "cold_wrk" in res:
+        w = res["cold_wrk"]
+        figures["cold_wrk"] = {k: w[k] for k in ("requests", "errors", "p50", "p95", "p99", "mean")}
+        rows.insert(1, ["1 client, cold, wrk (no Python client)", w["requests"], w["errors"], "–", f"{w['p50']:.1f}",
+                        f"{w['p95']:.1f}", f"{w['p99']:.1f}"])
     for name, label in (("cache_on", f"{args.clients} clients, result cache on"),
                         ("cache_off", f"{args.clients} clients, result cache off"),
                         ("mixed", f"{args.clients} clients, mixed search/compare/document")):
@@ -387,6 +402,10 @@ def main(argv: list[str] | None = None) -> None:
             return await sequential(client, cold_queries), await sequential(client, cold_queries)
 
     res["cold"], res["warm"] = serve_and(data, args.encoder, args.workers, None, latency)
+    if args.client == "wrk":  # on a fresh server: every query new to it
+        # wrk runs for a fixed time: 60 ms a query leaves room to ask each once (it stops asking then)
+        res["cold_wrk"] = serve_and(data, args.encoder, args.workers, None, lambda base: asyncio.to_thread(
+            run_wrk, base, 1, round(0.06 * len(cold_queries) + 1), args.seed, cold_queries, True))["wrk"]
     res["inprocess"] = in_process(data, args.encoder, cold_queries)
     async def load(base: str) -> dict:
         if args.client == "wrk":

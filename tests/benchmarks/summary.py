@@ -51,10 +51,14 @@ def targets(out: Path) -> str:
     else:
         row("Embedding ≥ 40 passages/s (~140 words) and ≥ 5× plain torch, same run", None, None)
     cold, warm = _get(load, "figures", "cold"), _get(load, "figures", "warm")
+    cold_wrk = _get(load, "figures", "cold_wrk")
+    if cold_wrk:
+        row("Hybrid query over HTTP, 1 client: p50 ≤ 20 ms, p99 ≤ 60 ms (every query new; wrk)",
+            f"p50 {cold_wrk['p50']:.1f} ms, p99 {cold_wrk['p99']:.1f} ms", cold_wrk["p50"] <= 20 and cold_wrk["p99"] <= 60)
     if cold:
-        row("Hybrid query over HTTP, 1 client: p50 ≤ 20 ms, p99 ≤ 60 ms (every query new)",
+        row("Hybrid query over HTTP, 1 client: p50 ≤ 20 ms, p99 ≤ 60 ms (every query new; Python httpx client)",
             f"p50 {cold['p50']:.1f} ms, p99 {cold['p99']:.1f} ms", cold["p50"] <= 20 and cold["p99"] <= 60)
-    else:
+    elif not cold_wrk:
         row("Hybrid query over HTTP, 1 client: p50 ≤ 20 ms, p99 ≤ 60 ms", None, None)
     if warm:
         row("… the same queries repeated (result cache)", f"p50 {warm['p50']:.1f} ms, p99 {warm['p99']:.1f} ms",
