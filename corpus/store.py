@@ -356,24 +356,19 @@ class Store:
             args.append(document_id)
         return [_passage(r) for r in self.db.execute(sql + " ORDER BY document_id, seq", args)]
 
-    def passages_by_ids(self, ids: Sequence[int]) -> dict[int, Passage]:
-        out: dict[int, Passage] = {}
+    def _rows_by_ids(self, columns: str, ids: Sequence[int]) -> Iterator[sqlite3.Row]:
+        """Passage rows for `ids`, in chunks under SQLite's limit on bound parameters."""
         ids = [int(i) for i in ids]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            q = f"SELECT * FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update({r["id"]: _passage(r) for r in self.db.execute(q, chunk)})
-        return out
+            yield from self.db.execute(f"SELECT {columns} FROM passages WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+
+    def passages_by_ids(self, ids: Sequence[int]) -> dict[int, Passage]:
+        return {r["id"]: _passage(r) for r in self._rows_by_ids("*", ids)}
 
     def duplicate_links(self, ids: Sequence[int]) -> dict[int, int | None]:
         """{passage id: the passage it duplicates, or None} for the ids that exist."""
-        out: dict[int, int | None] = {}
-        ids = [int(i) for i in ids]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            q = f"SELECT id, duplicate_of FROM passages WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update(self.db.execute(q, chunk).fetchall())
-        return out
+        return {r[0]: r[1] for r in self._rows_by_ids("id, duplicate_of", ids)}
 
     def active_passage_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM passages WHERE active=1 ORDER BY id")]

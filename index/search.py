@@ -131,7 +131,7 @@ class Searcher:
         self._pointer_mtime = 0.0
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._rcache: OrderedDict[tuple, tuple[float, SearchResult]] = OrderedDict()
-        self._rcache_lock = threading.Lock()
+        self._cache_lock = threading.Lock()  # guards both caches (query vectors, results)
         self.refresh()
         if self._snapshot is None:
             raise IndexMissing(f"no index in {settings.index_dir}: run `ailex index` first")
@@ -178,13 +178,13 @@ class Searcher:
 
     # -- ranking -----------------------------------------------------------------
     def query_vector(self, query: str) -> np.ndarray:
-        with self._rcache_lock:
+        with self._cache_lock:
             vec = self._qcache.get(query)
             if vec is not None:
                 self._qcache.move_to_end(query)
                 return vec
         vec = self.encoder.encode_queries([query])[0]
-        with self._rcache_lock:
+        with self._cache_lock:
             self._qcache[query] = vec
             if len(self._qcache) > QUERY_CACHE:
                 self._qcache.popitem(last=False)
@@ -192,7 +192,7 @@ class Searcher:
 
     def clear_caches(self) -> None:
         """Forget cached query vectors and results (benchmarks measuring the uncached path)."""
-        with self._rcache_lock:
+        with self._cache_lock:
             self._qcache.clear()
             self._rcache.clear()
 
@@ -325,13 +325,13 @@ class Searcher:
         if not self.settings.result_cache:
             return self._search(query, k, filters, mode, diversify, collapse_duplicates, cutoff, started)
         key = (self.snapshot.manifest.build_id, query, k, repr(filters), mode, diversify, collapse_duplicates, cutoff)
-        with self._rcache_lock:
+        with self._cache_lock:
             cached = self._rcache.get(key)
             if cached is not None and time.monotonic() - cached[0] < RESULT_TTL_S:
                 self._rcache.move_to_end(key)
                 return dataclasses.replace(cached[1], took_ms=round((time.perf_counter() - started) * 1000, 2))
         result = self._search(query, k, filters, mode, diversify, collapse_duplicates, cutoff, started)
-        with self._rcache_lock:
+        with self._cache_lock:
             if self._rcache and next(iter(self._rcache))[0] != key[0]:
                 self._rcache.clear()  # a new snapshot: every older result is stale
             self._rcache[key] = (time.monotonic(), result)
