@@ -299,25 +299,18 @@ def serve_and(data: Path, encoder: str, workers: int, env_extra: dict | None, jo
         stop_server(proc)
 
 
-def report(args, data: Path, pool: list[str], res: dict) -> tuple[str, dict]:
-    cold, warm, inproc = res["cold"], res["warm"], res["inprocess"]
-    rows = [
-        ["1 client, cold, httpx (every query new)", len(cold), 0, "–", f"{percentile(cold, 50):.1f}", f"{percentile(cold, 95):.1f}",
-         f"{percentile(cold, 99):.1f}"],
-        ["1 client, warm, httpx (result cache)", len(warm), 0, "–", f"{percentile(warm, 50):.1f}", f"{percentile(warm, 95):.1f}",
-         f"{percentile(warm, 99):.1f}"],
-        ["in-process Searcher.search, cold", len(inproc), 0, "–", f"{percentile(inproc, 50):.1f}",
-         f"{percentile(inproc, 95):.1f}", f"{percentile(inproc, 99):.1f}"],
-    ]
-    figures = {"cold": figures_of(cold, 0, None), "warm": figures_of(warm, 0, None), "inprocess": figures_of(inproc, 0, None)}
+ROWS = (("cold", "1 client, cold, httpx (every query new)"), ("cold_wrk", "1 client, cold, wrk (no Python client)"),
+        ("warm", "1 client, warm, httpx (result cache)"), ("inprocess", "in-process Searcher.search, cold"),
+        ("cache_on", "{n} clients, result cache on"), ("cache_off", "{n} clients, result cache off"),
+        ("mixed", "{n} clients, mixed search/compare/document"))
+
+
+def run_figures(res: dict) -> tuple[dict, dict]:
+    """Figures and ratios of one repetition (every ratio from figures of that same repetition)."""
+    figures = {name: figures_of(res[name], 0, None) for name in ("cold", "warm", "inprocess")}
     if "cold_wrk" in res:
-        w = res["cold_wrk"]
-        figures["cold_wrk"] = {k: w[k] for k in ("requests", "errors", "p50", "p95", "p99", "mean")}
-        rows.insert(1, ["1 client, cold, wrk (no Python client)", w["requests"], w["errors"], "–", f"{w['p50']:.1f}",
-                        f"{w['p95']:.1f}", f"{w['p99']:.1f}"])
-    for name, label in (("cache_on", f"{args.clients} clients, result cache on"),
-                        ("cache_off", f"{args.clients} clients, result cache off"),
-                        ("mixed", f"{args.clients} clients, mixed search/compare/document")):
+        figures["cold_wrk"] = {k: res["cold_wrk"][k] for k in ("requests", "errors", "p50", "p95", "p99", "mean")}
+    for name in ("cache_on", "cache_off", "mixed"):
         run = res.get(name)
         if not run:
             continue
@@ -330,31 +323,71 @@ def report(args, data: Path, pool: list[str], res: dict) -> tuple[str, dict]:
             figures[name] = {**f, "client": "httpx",
                              "by_kind": {k: figures_of(v, run["errors"][k], run["elapsed"]) for k, v in run["samples"].items()},
                              "error_examples": run["error_examples"]}
-        rows.append([label, f["requests"], f["errors"], f"{f['rps']:.0f}", f"{f['p50']:.1f}", f"{f['p95']:.1f}", f"{f['p99']:.1f}"])
     ratios = {"http_over_inprocess_p50": figures["cold"]["p50"] / figures["inprocess"]["p50"],
               "cold_over_warm_p50": figures["cold"]["p50"] / figures["warm"]["p50"]}
     if "cache_off" in figures:
         ratios["rps_cache_on_over_off"] = figures["cache_on"]["rps"] / figures["cache_off"]["rps"]
+    return figures, ratios
+
+
+def report(args, data: Path, pool: list[str], runs: list[dict], meta: dict) -> tuple[str, dict]:
+    per_run = [run_figures(res) for res in runs]
+
+    def med(values):
+        return statistics.median(values)
+
+    figures: dict = {}
+    rows = []
+    for name, label in ROWS:
+        runs_of = [f[name] for f, _ in per_run if name in f]
+        if not runs_of:
+            continue
+        agg = {**runs_of[len(runs_of) // 2]}  # the median run's extras (client, by_kind, examples)
+        for key in ("p50", "p95", "p99", "mean", "rps"):
+            if runs_of[0].get(key) is not None:
+                agg[key] = med([f[key] for f in runs_of])
+                agg[f"{key}_min"], agg[f"{key}_max"] = min(f[key] for f in runs_of), max(f[key] for f in runs_of)
+        agg["requests"] = sum(f["requests"] for f in runs_of)
+        agg["errors"] = sum(f["errors"] for f in runs_of)
+        agg["error_examples"] = [e for f in runs_of for e in f.get("error_examples", [])][:5]
+        figures[name] = agg
+
+        def cell(key: str, fmt: str) -> str:
+            if agg.get(key) is None:
+                return "–"
+            if len(runs_of) == 1:
+                return format(agg[key], fmt)
+            return f"{format(agg[key], fmt)} ({format(agg[key + '_min'], fmt)}–{format(agg[key + '_max'], fmt)})"
+
+        rows.append([label.format(n=args.clients), agg["requests"], agg["errors"], cell("rps", ".0f"),
+                     cell("p50", ".1f"), cell("p95", ".1f"), cell("p99", ".1f")])
+    ratio_runs = [r for _, r in per_run]
+    ratios = {k: med([r[k] for r in ratio_runs if k in r]) for k in ratio_runs[0]}
     command = ".venv/bin/python tests/benchmarks/bench_load.py " + " ".join(args.argv)
+    reps = len(runs)
     md = [f"## Queries over HTTP: latency and throughput\n",
           f"    {command}\n",
           f"`ailex serve --workers {args.workers}` on 127.0.0.1 (uvicorn with httptools/uvloop; `OMP_NUM_THREADS=1`, "
           f"which `ailex serve` sets), encoder `{args.encoder}`, data `{data}` "
-          f"({res['index']['count']} passages, {res['index']['units']} vectors, index `{res['index']['kind']}`). "
+          f"({meta['index']['count']} passages, {meta['index']['units']} vectors, index `{meta['index']['kind']}`). "
           f"{len(pool)} distinct short queries in eight languages (the 20 in `QUERIES` and the first eight words of "
           f"every dev-eval query), hybrid, k=10. The 1-client runs use one httpx connection; the "
           f"{args.clients}-client runs use {CLIENT_NOTE[args.client]}, on the same "
-          f"{os.cpu_count()}-core machine as the server. Load average before the run: {res['load_before']:.2f}.\n",
+          f"{os.cpu_count()}-core machine as the server. Every server run starts a fresh server. "
+          + (f"The whole sequence ran {reps} times: each figure is the median of the {reps} runs' figures, with their "
+             f"min–max in brackets; requests and errors are totals. " if reps > 1 else "")
+          + f"Load average before each repetition: {', '.join(f'{x:.2f}' for x in meta['load_before'])}.\n",
           table(["run", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"], rows), "",
-          "Ratios measured in this run: HTTP cold p50 / in-process cold p50 = "
+          ("Ratios, each measured within one repetition (median over them): " if reps > 1 else "Ratios measured in this run: ")
+          + "HTTP cold p50 / in-process cold p50 = "
           f"{ratios['http_over_inprocess_p50']:.2f}; cold / warm p50 = {ratios['cold_over_warm_p50']:.1f}"
           + (f"; {args.clients}-client req/s with / without the result cache = {ratios['rps_cache_on_over_off']:.1f}"
              if "rps_cache_on_over_off" in ratios else "") + "."]
     errors = [e for n in ("cache_on", "cache_off", "mixed") if n in figures for e in figures[n]["error_examples"]]
     if errors:
         md.append("\nErrors, e.g.: " + "; ".join(errors[:5]))
-    return "\n".join(md), {"figures": figures, "ratios": ratios, "queries": len(pool), "command": command,
-                           "index": res["index"]}
+    return "\n".join(md), {"figures": figures, "ratios": ratios, "ratio_runs": ratio_runs, "repeats": reps,
+                           "queries": len(pool), "command": command, "index": meta["index"]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -366,7 +399,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=30.0, help="length of each concurrent run")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--quick", action="store_true", help="CI smoke: 40 queries, 5 s runs, no mixed run")
+    ap.add_argument("--quick", action="store_true", help="CI smoke: 40 queries, 5 s runs, no mixed run, once")
+    ap.add_argument("--repeat", type=int, default=3, help="run the whole sequence this many times (median, min-max)")
     ap.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto",
                     help="load generator of the N-client runs (auto: wrk when installed, except with --quick)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -378,6 +412,10 @@ def main(argv: list[str] | None = None) -> None:
         args.client = "wrk" if shutil.which("wrk") and not args.quick else "httpx"
     elif args.client == "wrk" and not shutil.which("wrk"):
         ap.error("--client wrk: wrk is not installed (Debian: apt-get install wrk)")
+    if args.quick:
+        args.repeat = 1
+    if not 1 <= args.repeat <= 20:
+        ap.error("--repeat must be in [1, 20]")
     if args.seconds <= 0 or args.seconds > 600 or not 1 <= args.clients <= 256:
         ap.error("--seconds must be in (0, 600] and --clients in [1, 256]")
     data = build_small(args.build_small) if args.build_small else args.data
@@ -390,8 +428,8 @@ def main(argv: list[str] | None = None) -> None:
     pool = query_pool()
     cold_queries = pool[:40] if args.quick else pool
     seconds = min(args.seconds, 5.0) if args.quick else args.seconds
-    res: dict = {"load_before": os.getloadavg()[0],
-                 "index": {"count": manifest.count, "units": manifest.units, "kind": manifest.index_kind}}
+    meta: dict = {"load_before": [], "index": {"count": manifest.count, "units": manifest.units,
+                                               "kind": manifest.index_kind}}
 
     async def latency(base: str) -> tuple:
         import httpx
@@ -401,23 +439,28 @@ def main(argv: list[str] | None = None) -> None:
         async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
             return await sequential(client, cold_queries), await sequential(client, cold_queries)
 
-    res["cold"], res["warm"] = serve_and(data, args.encoder, args.workers, None, latency)
-    if args.client == "wrk":  # on a fresh server: every query new to it
-        # wrk runs for a fixed time: 60 ms a query leaves room to ask each once (it stops asking then)
-        res["cold_wrk"] = serve_and(data, args.encoder, args.workers, None, lambda base: asyncio.to_thread(
-            run_wrk, base, 1, round(0.06 * len(cold_queries) + 1), args.seed, cold_queries, True))["wrk"]
-    res["inprocess"] = in_process(data, args.encoder, cold_queries)
     async def load(base: str) -> dict:
         if args.client == "wrk":
             return await asyncio.to_thread(run_wrk, base, args.clients, seconds, args.seed, pool)
         return await run_load(base, args.clients, seconds, args.seed, pool, False)
 
-    res["cache_on"] = serve_and(data, args.encoder, args.workers, None, load)
-    res["cache_off"] = serve_and(data, args.encoder, args.workers, {"AILEX_RESULT_CACHE": "0"}, load)
-    if not args.quick:
-        res["mixed"] = serve_and(data, args.encoder, args.workers, None,
-                                 lambda base: run_load(base, args.clients, seconds, args.seed, pool, True))
-    md, data_out = report(args, data, pool, res)
+    runs = []
+    for _ in range(args.repeat):
+        meta["load_before"].append(os.getloadavg()[0])
+        res: dict = {}
+        res["cold"], res["warm"] = serve_and(data, args.encoder, args.workers, None, latency)
+        if args.client == "wrk":  # on a fresh server: every query new to it
+            # wrk runs for a fixed time: 60 ms a query leaves room to ask each once (it stops asking then)
+            res["cold_wrk"] = serve_and(data, args.encoder, args.workers, None, lambda base: asyncio.to_thread(
+                run_wrk, base, 1, round(0.06 * len(cold_queries) + 1), args.seed, cold_queries, True))["wrk"]
+        res["inprocess"] = in_process(data, args.encoder, cold_queries)
+        res["cache_on"] = serve_and(data, args.encoder, args.workers, None, load)
+        res["cache_off"] = serve_and(data, args.encoder, args.workers, {"AILEX_RESULT_CACHE": "0"}, load)
+        if not args.quick:
+            res["mixed"] = serve_and(data, args.encoder, args.workers, None,
+                                     lambda base: run_load(base, args.clients, seconds, args.seed, pool, True))
+        runs.append(res)
+    md, data_out = report(args, data, pool, runs, meta)
     print(md)
     write_section(args.out, "load", md, data_out)
 
