@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from cli.common import fail, print_json, settings
-from cli.index_cmds import _split, open_searcher
+from cli.index_cmds import open_searcher
+from corpus.text import split_values
 
 
 def register(app: typer.Typer) -> None:
@@ -29,8 +30,8 @@ def register(app: typer.Typer) -> None:
             fail("give a query or --passage ID (one of them)")
         searcher = open_searcher()
         try:
-            result = compare(searcher, query=query, passage_id=passage, jurisdictions=_split(jurisdiction) or None,
-                             filters=Filters(language=_split(lang)), min_score=searcher.min_score)
+            result = compare(searcher, query=query, passage_id=passage, jurisdictions=split_values(jurisdiction) or None,
+                             filters=Filters(language=split_values(lang)), min_score=searcher.min_score)
         except UnknownPassage:
             fail(f"no passage {passage} in the index")
         today = date.today()

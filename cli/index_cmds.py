@@ -8,12 +8,9 @@ from pathlib import Path
 import typer
 
 from cli.common import Progress, fail, print_json, settings
+from corpus.text import split_values
 
 MODES = ("semantic", "keyword", "hybrid")
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
 
 def open_searcher():
@@ -87,8 +84,8 @@ def register(app: typer.Typer) -> None:
             fail(f"--mode must be one of {', '.join(MODES)}")
         try:
             filters = Filters(
-                language=_split(lang), jurisdiction=_split(jurisdiction), doc_type=_split(doc_type),
-                status=_split(status), date_from=date.fromisoformat(date_from) if date_from else None,
+                language=split_values(lang), jurisdiction=split_values(jurisdiction), doc_type=split_values(doc_type),
+                status=split_values(status), date_from=date.fromisoformat(date_from) if date_from else None,
                 date_to=date.fromisoformat(date_to) if date_to else None,
             )
         except ValueError as exc:

@@ -7,7 +7,6 @@ is reported with its reason and the others go on.
 from __future__ import annotations
 
 import csv
-import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,16 +15,9 @@ from pydantic import ValidationError
 
 from corpus.models import DocumentMeta
 from corpus.store import Store, sha256_bytes
+from corpus.text import content_type_for
 
 REQUIRED = ("path", "title", "jurisdiction", "doc_type")
-CONTENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".txt": "text/plain",
-    ".md": "text/plain",
-    ".html": "text/html",
-    ".htm": "text/html",
-    ".xml": "application/xml",
-}
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -43,10 +35,6 @@ class ImportReport:
     @property
     def total(self) -> int:
         return self.new + self.changed + self.unchanged
-
-
-def content_type_for(path: Path) -> str:
-    return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 def read_rows(csv_path: Path) -> list[dict[str, str]]:
@@ -86,7 +74,7 @@ def import_row(store: Store, row: dict[str, str], base: Path, max_bytes: int | N
         raise ValueError("title, jurisdiction and doc_type must not be empty")
     had_version = _has_version(store, meta)
     doc = store.upsert_document(meta)
-    _, created = store.add_version(doc.id, data, content_type_for(path), path.name)
+    _, created = store.add_version(doc.id, data, content_type_for(path.name), path.name)
     if not created:
         return "unchanged"
     return "changed" if had_version else "new"

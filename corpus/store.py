@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from corpus.text import searchable
 from corpus.models import (
     SCHEMA_VERSION,
     Document,
@@ -303,7 +304,7 @@ class Store:
                 )
                 # the locator is searchable too: "prohibited AI practices" is Article 5's title
                 db.execute("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)",
-                           (cur.lastrowid, f"{row[5]}\n{row[3]}" if row[5] else row[3]))
+                           (cur.lastrowid, searchable(row[5], row[3])))
         return len(rows)
 
     def _fts(self, match: str, limit: int | None) -> list[tuple[int, float]]:

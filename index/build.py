@@ -16,6 +16,7 @@ import numpy as np
 
 from corpus.settings import Settings
 from corpus.store import Store, text_sha
+from corpus.text import searchable
 from index import ann, snapshots
 from index.faiss_index import FaissIndex
 from index.lexical import LexicalIndex
@@ -115,10 +116,10 @@ def update_index(
     encoder = encoder or load_encoder(settings)
     rows = store.passage_table()
     unit_text: dict[int, str] = {}
-    searchable: list[tuple[int, str]] = []  # what FTS5 indexes too: the locator is searchable
+    lexical_rows: list[tuple[int, str]] = []  # the locator is searchable too
     for p in store.passages():
         unit_text.update(units(p.id, p.text, settings.sentence_vectors, p.locator))
-        searchable.append((p.id, f"{p.locator}\n{p.text}" if p.locator else p.text))
+        lexical_rows.append((p.id, searchable(p.locator, p.text)))
     wanted = np.fromiter(unit_text, np.int64, len(unit_text))
     index = None if rebuild else _load_previous(settings, encoder)
     index, event = _fit_kind(index, len(wanted), settings, encoder.dim)
@@ -145,7 +146,7 @@ def update_index(
     tmp = snapshots.new_folder(settings.index_dir, build_id)
     index.save(tmp)
     PassageColumns.from_rows(rows).save(tmp)
-    LexicalIndex.build(searchable).save(tmp)
+    LexicalIndex.build(lexical_rows).save(tmp)
     Manifest(
         build_id=build_id, index_kind=index.kind, model=encoder.name, dim=encoder.dim, count=len(rows),
         units=len(index), sentence_vectors=settings.sentence_vectors,

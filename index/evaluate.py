@@ -5,22 +5,21 @@ lowercased word 4-grams (so passage boundaries and whitespace do not decide the 
 from __future__ import annotations
 
 import json
-import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.text import WORD
 from index.metadata import Filters
 from index.search import Mode, Searcher
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 NGRAM = 4
 HOLD_FRACTION = 0.6
 
 
 def ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
+    words = WORD.findall(text.lower())
     n = min(n, len(words)) or 1
     return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
 

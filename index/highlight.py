@@ -4,20 +4,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from corpus.text import STOPWORDS, words
+
 PREFIX = 5  # 'recognition' marks 'recognised'; short words must match whole
-STOPWORDS = frozenset(
-    "the a an of and or to in on for by with from at as is are be this that which shall may any its their "
-    "le la les de des du et ou en un une pour par sur au aux est sont dans "
-    "der die das den dem des und oder zu im in für von mit ist sind ein eine "
-    "el los las y o del por con para es son una un "
-    "il lo gli della delle e per con sono una "
-    "o os as e do da dos das em para por com um uma".split()
-)
 
 
-def query_terms(query: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(query) if w.casefold() not in STOPWORDS and (len(w) > 2 or w.isupper())}
+def highlight_terms(query: str) -> set[str]:
+    """The query words worth marking: no stopwords, no short lower-case words ("AI" stays)."""
+    return {w.casefold() for w in words(query) if w.casefold() not in STOPWORDS and (len(w) > 2 or w.isupper())}
 
 
 @lru_cache(maxsize=1024)
@@ -25,12 +19,12 @@ def _matcher(query: str) -> re.Pattern | None:
     """One regex per query: a word matches a term whole, or (both ≥ PREFIX long) by its first
     PREFIX letters. Compiled once and cached: highlighting runs for every hit of every search,
     and a per-word Python test cost more than the rest of a search."""
-    terms = query_terms(query)
+    terms = highlight_terms(query)
     if not terms:
         return None
     # casefold ("straße" → "strasse") is what the terms hold; the regex compares case-insensitively,
     # so the plain lower-case forms go in too
-    terms |= {w.lower() for w in _WORD.findall(query) if w.casefold() in terms}
+    terms |= {w.lower() for w in words(query) if w.casefold() in terms}
     whole = sorted((re.escape(t) for t in terms), key=len, reverse=True)
     prefixes = sorted({re.escape(t[:PREFIX]) + r"\w*" for t in terms if len(t) >= PREFIX})
     return re.compile(r"(?<!\w)(?:" + "|".join(prefixes + whole) + r")(?!\w)", re.IGNORECASE | re.UNICODE)

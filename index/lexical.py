@@ -17,51 +17,24 @@ The index is a snapshot file (`lexical.npz`); snapshots written before it existe
 hybrid search falls back to FTS5 for them."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from index.highlight import STOPWORDS
+from corpus.text import content_words, tokens
 from index.query import ParsedQuery
 
 FILENAME = "lexical.npz"
 FORMAT = 1  # bump when tokens or weights change: older files are then ignored (FTS5 answers)
 K1, B = 1.2, 0.75  # the usual BM25 constants, as FTS5's bm25() uses them
 
-_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
-
-
-def _fold(word: str) -> str:
-    word = word.casefold()
-    if word.isascii():
-        return word
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-
-
-def tokens(text: str) -> list[str]:
-    """The terms of `text` as this index counts them (the same function reads queries)."""
-    out: list[str] = []
-    for cjk, word in _TOKEN.findall(unicodedata.normalize("NFC", text)):
-        if word:
-            out.append(_fold(word))
-        elif len(cjk) == 1:
-            out.append(cjk)
-        else:
-            out.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
-    return out
-
-
 def query_terms(parsed: ParsedQuery) -> list[str]:
     """The distinct terms a query ranks by: its words and its phrases' words, stopwords dropped
     unless they are all it has (as `index.query.fts_expression` does for FTS5)."""
     words = parsed.words + [w for p in parsed.phrases for w in p.split()]
-    content = [w for w in words if w.casefold() not in STOPWORDS] or words
-    return list(dict.fromkeys(tokens(" ".join(content))))
+    return list(dict.fromkeys(tokens(" ".join(content_words(words)))))
 
 
 class LexicalIndex:

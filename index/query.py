@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.highlight import STOPWORDS
+from corpus.text import WORD, content_words
 
 _TOKEN = re.compile(r'(title:)?"([^"]*)"|(\S+)', re.IGNORECASE)
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass
@@ -34,12 +33,12 @@ def parse_query(query: str) -> ParsedQuery:
             if phrase.strip():
                 parsed.title_terms.append(phrase.strip())
         elif phrase or (not bare and phrase == ""):
-            toks = _WORD.findall(phrase)
+            toks = WORD.findall(phrase)
             if toks:
                 parsed.phrases.append(" ".join(toks))
                 kept.append(phrase)
         else:
-            parsed.words.extend(_WORD.findall(bare))
+            parsed.words.extend(WORD.findall(bare))
             kept.append(bare)
     parsed.text = " ".join(kept).strip()
     return parsed
@@ -55,9 +54,7 @@ def fts_expression(query: str | ParsedQuery) -> str | None:
     the query has."""
     parsed = parse_query(query) if isinstance(query, str) else query
     phrases = [_quote(p) for p in parsed.phrases]
-    words = list(dict.fromkeys(parsed.words))
-    content = [w for w in words if w.casefold() not in STOPWORDS]
-    terms = " OR ".join(_quote(w) for w in (content or words))
+    terms = " OR ".join(_quote(w) for w in content_words(dict.fromkeys(parsed.words)))
     if phrases and terms:
         return " AND ".join(phrases) + f" AND ({terms})"
     return " AND ".join(phrases) or terms or None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from corpus.text import searchable
 from pipeline.windows import sentence_windows
 
 WINDOW_BITS = 10
@@ -24,7 +25,7 @@ def passage_ids(unit_ids: np.ndarray) -> np.ndarray:
 def units(passage_id: int, text: str, sentence_vectors: bool, locator: str = "") -> list[tuple[int, str]]:
     """The passage vector reads its locator too ("Article 5 — Prohibited AI practices"):
     headings name the topic that the article body often never repeats."""
-    out = [(unit_id(passage_id, 0), f"{locator}\n{text}" if locator else text)]
+    out = [(unit_id(passage_id, 0), searchable(locator, text))]
     if sentence_vectors:
         out += [(unit_id(passage_id, n), w) for n, w in enumerate(sentence_windows(text), start=1)]
     return out

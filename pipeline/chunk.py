@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 from corpus.models import PassageDraft
+from corpus.text import UNSPACED_CHAR
 from pipeline import language
 from pipeline.extract import Block, Extraction
 from pipeline.structure import SEP, Unit, segment
@@ -21,15 +22,14 @@ _ABBREVIATIONS = {
     "n.º", "nº", "n.o", "abs", "bzw", "z.b", "d.h", "ggf", "vgl", "s", "j.o", "ue", "eu", "ce", "cee", "jo", "pt",
 }
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])[\"”’)\]]*\s+(?=[\"“‘(\[«¿¡]*[A-ZÀ-ÖØ-Þ0-9§])|(?<=[。！？；])")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
 def words(text: str) -> int:
     """Word count that treats running Han/Kana text as about two characters a word."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(UNSPACED_CHAR.findall(text))
     if not cjk:
         return len(text.split())
-    return len(_CJK.sub(" ", text).split()) + math.ceil(cjk / 2)
+    return len(UNSPACED_CHAR.sub(" ", text).split()) + math.ceil(cjk / 2)
 
 
 def sentences(text: str) -> list[str]:

@@ -8,27 +8,15 @@ canonical passage (the earliest of its group).
 """
 from __future__ import annotations
 
-import re
 import zlib
 from collections import Counter, defaultdict
+
+from corpus.text import tokens
 
 SHINGLE = 5
 SAMPLE_MOD = 4  # keep shingles whose crc32 % SAMPLE_MOD == 0: deterministic, 4× less work
 NEAR = 0.7
 MIN_SHINGLES = 4  # below this a passage is too short to call a near-duplicate
-_WORD = re.compile(r"\w+", re.U)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased words; Han/Kana/Hangul characters count one by one (no spaces in CJK text)."""
-    out: list[str] = []
-    for word in _WORD.findall(text.lower()):
-        if _CJK.search(word):
-            out.extend(ch for ch in word)
-        else:
-            out.append(word)
-    return out
 
 
 def shingles(text: str) -> set[int]:

@@ -6,6 +6,8 @@ import re
 from langdetect import DetectorFactory, LangDetectException
 from langdetect import detector_factory
 
+from corpus.text import HAN_CHAR, HANGUL_CHAR, KANA_CHAR, has_cjk
+
 DetectorFactory.seed = 0
 
 # langdetect's cost grows with the text; a passage's first ~400 characters settle its language.
@@ -56,7 +58,7 @@ def detect(text: str, fallback: str = "", prefer: set[str] | frozenset[str] = fr
     """
     fallback = normalize(fallback)
     letters = len(_LETTER.findall(text))
-    if letters < MIN_LETTERS and not (_is_cjk(text) and letters >= 12):
+    if letters < MIN_LETTERS and not (has_cjk(text) and letters >= 12):
         return fallback or "und"
     script = _cjk_script(text)
     if script == "zh":
@@ -80,15 +82,12 @@ def detect(text: str, fallback: str = "", prefer: set[str] | frozenset[str] = fr
     return lang
 
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 def _cjk_script(text: str) -> str | None:
     """Han, Hangul and Kana tell Chinese, Korean and Japanese apart better than langdetect's n-grams
     (which calls Traditional Chinese "ko" on some passages)."""
-    han, hangul, kana = len(_HAN.findall(text)), len(_HANGUL.findall(text)), len(_KANA.findall(text))
+    han, hangul, kana = len(HAN_CHAR.findall(text)), len(HANGUL_CHAR.findall(text)), len(KANA_CHAR.findall(text))
     letters = len(_LETTER.findall(text))
     if hangul and hangul >= 0.3 * letters:
         return "ko"
@@ -97,10 +96,6 @@ def _cjk_script(text: str) -> str | None:
     if han and han >= 0.3 * letters:
         return "zh"
     return None
-
-
-def _is_cjk(text: str) -> bool:
-    return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text[:200])
 
 
 def share(text: str, lang: str) -> float:

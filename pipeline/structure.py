@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from corpus.text import is_cjk
 from pipeline.extract import Block
 
 SEP = " › "
@@ -131,7 +132,8 @@ def _rest_starts_body(rest: str) -> bool:
     if not rest:
         return True
     first = rest[0]
-    return first.isupper() or first in "“\"'‘«–—-:" or "\u3000" <= first <= "\u9fff" or "\uac00" <= first <= "\ud7af"
+    # CJK headings run on into their body; "\u3000"-"\u303f" is CJK punctuation (「, 。)
+    return first.isupper() or first in "“\"'‘«–—-:" or is_cjk(first) or "\u3000" <= first <= "\u303f"
 
 
 def parse_heading(text: str, lang: str = "") -> Heading | None:

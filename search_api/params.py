@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, HTTPException, Query
 from pydantic import BeforeValidator
 
+from corpus.text import split_values
 from index.metadata import Filters
 
 MAX_QUERY = 1000
@@ -22,7 +23,7 @@ OptionalDate = Annotated[date | None, BeforeValidator(_blank_is_none)]
 
 
 def _clean(values: list[str] | None, name: str) -> list[str]:
-    out = [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+    out = split_values(values)
     if len(out) > MAX_FILTER_VALUES:
         raise HTTPException(422, f"{name}: at most {MAX_FILTER_VALUES} values")
     return out

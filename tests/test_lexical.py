@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from index import snapshots
-from index.lexical import FILENAME, LexicalIndex, query_terms, tokens
+from corpus.text import tokens
+from index.lexical import FILENAME, LexicalIndex, query_terms
 from index.query import fts_expression, parse_query
 from index.search import Searcher, open_snapshot
 from pipeline.encoders import FakeEncoder

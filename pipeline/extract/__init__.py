@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from corpus.models import ProcessingStatus
+from corpus.text import CONTENT_TYPES, extension
 
 
 class ExtractionError(Exception):
@@ -45,17 +46,6 @@ class Extraction:
         return "\n".join(b.text for b in self.blocks)
 
 
-_BY_EXTENSION = {
-    ".pdf": "application/pdf",
-    ".txt": "text/plain",
-    ".md": "text/markdown",
-    ".html": "text/html",
-    ".htm": "text/html",
-    ".xhtml": "text/html",
-    ".xml": "application/xml",
-}
-
-
 def _kind(content_type: str, filename: str, data: bytes) -> str:
     """Pick the extractor: declared type first, then the extension, then the bytes themselves."""
     mime = content_type.split(";")[0].strip().lower()
@@ -67,9 +57,9 @@ def _kind(content_type: str, filename: str, data: bytes) -> str:
         return "xml"
     if mime in ("text/plain", "text/markdown"):
         return "text"
-    ext = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if ext in _BY_EXTENSION:
-        return _kind(_BY_EXTENSION[ext], "", data)
+    by_name = CONTENT_TYPES.get(extension(filename))
+    if by_name:
+        return _kind(by_name, "", data)
     head = data[:1024].lstrip().lower()
     if head.startswith(b"%pdf-"):
         return "pdf"

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from corpus.models import ProcessingStatus
+from corpus.text import CJK_CHAR
 from pipeline.extract import Block, Extraction, ExtractionError
 from pipeline.structure import looks_like_title, parse_heading
 
@@ -24,7 +25,6 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 _LINE_NUMBER = re.compile(r"^\s*(?:line\b\s*\d{0,3}|\d{1,3})\s*$")  # "25", or "line 25" in California prints
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+|p\.\s*)?\d{1,6}(?:\s*(?:/|of|de|von)\s*\d{1,4})?(?:\s*[-–—])?\s*$", re.I)
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 # Lines that start a new block even without a vertical gap: headings and enumerations.
 _BLOCK_START = re.compile(
     r"^(?:(?:Article|Artikel|Artículo|Articolo|Artigo|Art\.|SECTION|Section|SEC\.|Sec\.|CHAPTER|CHAPITRE|KAPITEL|CAPÍTULO|ANNEX|ANNEXE|ANHANG)\s+\S+"
@@ -190,7 +190,7 @@ def _lines(fragments: list[tuple[float, float, float, str]]) -> list[Line]:
 
 def _apart(line: Line, x: float, size: float) -> bool:
     """Far left of the line start, or far right of where its text can end (glyphs are at most ~1em)."""
-    width = sum(size if _CJK_CHAR.match(ch) else 0.6 * size for ch in line.text)
+    width = sum(size if CJK_CHAR.match(ch) else 0.6 * size for ch in line.text)
     return x < line.x - 2 or x > line.x + width + 4 * size
 
 
@@ -298,7 +298,7 @@ def _join_lines(lines: list[str]) -> str:
             out = line
         elif re.search(r"[^\W\d_]-$", out) and re.match(r"^[a-zà-ÿß]", line):
             out = out[:-1] + line  # re-join a word hyphenated at the line end
-        elif _CJK_CHAR.match(out[-1:]) and _CJK_CHAR.match(line[:1]):
+        elif CJK_CHAR.match(out[-1:]) and CJK_CHAR.match(line[:1]):
             out += line
         else:
             out += " " + line

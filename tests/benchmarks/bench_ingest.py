@@ -132,7 +132,7 @@ def corpus_counts(data_dir: Path) -> dict:
 def slowest_documents(csv_path: Path, rows: list[dict], n: int = 5) -> list[dict]:
     """Extraction seconds per document, measured in this process (no sandbox), for the n largest files only
     when the corpus is big; quick runs time them all."""
-    from corpus.importer import content_type_for
+    from corpus.text import content_type_for
     from corpus.settings import Settings
     from pipeline.sandbox import Job, extract_and_chunk
 
@@ -141,7 +141,7 @@ def slowest_documents(csv_path: Path, rows: list[dict], n: int = 5) -> list[dict
     for r in rows:
         path = csv_path.parent / r["path"]
         started = time.perf_counter()
-        o = extract_and_chunk(Job(str(path), content_type_for(path), path.name, r.get("language", ""), s.chunk_words))
+        o = extract_and_chunk(Job(str(path), content_type_for(path.name), path.name, r.get("language", ""), s.chunk_words))
         out.append({"path": r["path"], "bytes": path.stat().st_size, "pages": o.pages, "passages": len(o.drafts),
                     "seconds": round(time.perf_counter() - started, 2), "status": o.status.value})
     return sorted(out, key=lambda d: -d["seconds"])[:n]
