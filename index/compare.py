@@ -14,7 +14,6 @@ import numpy as np
 from corpus.models import Document, Passage
 from index.metadata import Filters
 from index.search import Searcher
-from index.units import unit_id
 
 
 COMMON_DEPTH = 400  # passages ranked once across all jurisdictions before any per-jurisdiction search
@@ -54,13 +53,6 @@ def citation(m: Match, retrieved: date | None = None) -> str:
     return text + f" (retrieved {(retrieved or date.today()).isoformat()})"
 
 
-def _passage_vector(searcher: Searcher, passage_id: int) -> np.ndarray:
-    try:
-        return searcher.snapshot.index.vector(unit_id(passage_id, 0))
-    except KeyError as exc:
-        raise UnknownPassage(passage_id) from exc
-
-
 def compare(
     searcher: Searcher,
     query: str | None = None,
@@ -72,21 +64,26 @@ def compare(
     if (query is None) == (passage_id is None):
         raise ValueError("give either a query or a passage id")
     started = time.perf_counter()
-    snap = searcher.snapshot
+    searcher.refresh()
+    snap = searcher.snapshot  # one snapshot for the whole comparison
+    retriever, results = searcher.retriever, searcher.results
     base = filters or Filters()
     source = None
     if passage_id is not None:
-        vector = _passage_vector(searcher, passage_id)
-        p = searcher.store.passages_by_ids([passage_id]).get(passage_id)
+        try:
+            vector = retriever.passage_vector(snap, passage_id)
+        except KeyError as exc:
+            raise UnknownPassage(passage_id) from exc
+        p = results.passages([passage_id]).get(passage_id)
         if p is None:
             raise UnknownPassage(passage_id)
-        doc = searcher.store.get_document(p.document_id)
+        doc = results.document(snap, p.document_id)
         source = Match(doc.jurisdiction, 1.0, p, doc)
         query_text = p.text
     else:
-        vector = searcher.query_vector(query)
+        vector = retriever.query_vector(query)
         query_text = query
-    all_jurisdictions = [j for j in snap.columns.labels["jurisdiction"] if j]
+    all_jurisdictions = snap.columns.values("jurisdiction")
     wanted = [j for j in all_jurisdictions if not jurisdictions or j.lower() in {w.lower() for w in jurisdictions}]
     matches, missing = [], []
     cols = snap.columns
@@ -97,22 +94,21 @@ def compare(
     # One ranking over every wanted jurisdiction first: in a list sorted by score, a
     # jurisdiction's first passage is its best. Only jurisdictions that list does not reach get
     # a partition search of their own (a search per jurisdiction scans the index each time).
-    pool = cols.ids[cols.mask(Filters(**{**base.__dict__, "jurisdiction": wanted})) & keep] if wanted else cols.ids[:0]
+    pool = cols.ids[cols.mask(base.replace(jurisdiction=wanted)) & keep] if wanted else cols.ids[:0]
     best: dict[str, tuple] = {}
-    for hit in searcher.dense_by_vector(vector, COMMON_DEPTH, pool) if len(pool) else []:
+    for hit in retriever.dense(snap, vector, COMMON_DEPTH, pool) if len(pool) else []:
         best.setdefault(cols.value_of("jurisdiction", hit.passage_id), hit)
     for jur in wanted:
         if jur in best:
             ranked = [best[jur]]
         else:
-            f = Filters(**{**base.__dict__, "jurisdiction": [jur]})
-            ranked = searcher.dense_by_vector(vector, 1, cols.ids[cols.mask(f) & keep])
+            ranked = retriever.dense(snap, vector, 1, cols.ids[cols.mask(base.replace(jurisdiction=[jur])) & keep])
         if not ranked or ranked[0].score < min_score:
             missing.append(jur)
             continue
         pid, score, _ = ranked[0]
-        p = searcher.store.passages_by_ids([pid])[pid]
-        matches.append(Match(jur, score, p, searcher.store.get_document(p.document_id)))
+        p = results.passages([pid])[pid]
+        matches.append(Match(jur, score, p, results.document(snap, p.document_id)))
     matches.sort(key=lambda m: -m.score)
     return Comparison(query_text, source, round((time.perf_counter() - started) * 1000, 2), matches, missing)
 

@@ -81,16 +81,14 @@ def small_corpus_template(tmp_path_factory, shared, corpus_rows) -> Path:
     from corpus.importer import import_csv
     from corpus.settings import Settings
     from corpus.store import Store
-    from index.build import update_index
+    from index.ingest import Ingest
     from pipeline.encoders import FakeEncoder
-    from pipeline.process import process_pending
 
     root = tmp_path_factory.mktemp("small")
     settings = Settings(data_dir=root / "data", encoder="fake")
     store = Store(settings.data_dir)
     import_csv(store, write_csv(root / "small.csv", _small_rows(shared, corpus_rows)))
-    process_pending(store, settings)
-    update_index(settings, store, FakeEncoder())
+    Ingest(settings, store, FakeEncoder()).run()
     store.close()
     return settings.data_dir
 
@@ -153,10 +151,9 @@ def real_searcher(tmp_path_factory, shared, corpus_rows):
     from corpus.importer import import_csv
     from corpus.settings import Settings
     from corpus.store import Store
-    from index.build import update_index
+    from index.ingest import Ingest
     from index.search import Searcher
     from pipeline.encoders import load_encoder
-    from pipeline.process import process_pending
 
     root = tmp_path_factory.mktemp("real")
     settings = Settings(data_dir=root / "data")
@@ -164,7 +161,6 @@ def real_searcher(tmp_path_factory, shared, corpus_rows):
     rows = [dict(corpus_rows[p], path=str(shared / "corpus" / p)) for p in REAL_DOCS]
     report = import_csv(store, write_csv(root / "real.csv", rows))
     assert not report.errors, report.errors
-    process_pending(store, settings)
     encoder = load_encoder(settings)
-    update_index(settings, store, encoder)
+    Ingest(settings, store, encoder).run()
     return Searcher(settings, store, encoder)
