@@ -143,7 +143,7 @@ class PassageColumns:
             wanted = getattr(f, col)
             if not wanted:
                 continue
-            want_codes = [n for n, label in enumerate(self.labels[col]) if _matches(col, label, wanted)]
+            want_codes = [n for n, label in enumerate(self.labels[col]) if value_matches(col, label, wanted)]
             m &= np.isin(self.codes[col], want_codes)
         # a document dated only by year matches any range that overlaps that year
         if f.date_from is not None:
@@ -207,7 +207,8 @@ class PassageColumns:
                    data["canonical"], documents)
 
 
-def _matches(col: str, label: str, wanted: list[str]) -> bool:
+def value_matches(col: str, label: str, wanted: list[str]) -> bool:
+    """Whether a column value passes a filter (one rule for passages and the document list)."""
     if col == "language":
         # 'zh' selects zh-cn and zh-tw; 'en' selects 'en' only
         return any(label == w.lower() or label.startswith(w.lower() + "-") for w in wanted)

@@ -1,19 +1,20 @@
-"""GET /api/documents/{id} and its stored original."""
+"""GET /api/documents (the list), /api/documents/{id} and its stored original."""
 from __future__ import annotations
 
 import re
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from typing import Annotated
-
-from fastapi import Query
-
+from index.document_list import BadCursor, DocumentCounts, list_documents
 from index.similar import similar_documents
 from search_api.deps import SearcherDep, StoreDep
+from search_api.params import FiltersDep
 from search_api.schemas import (
     DocumentDetail,
+    DocumentList,
+    DocumentListItem,
     DocumentOut,
     PassageOut,
     PassagePair,
@@ -33,6 +34,30 @@ def _document(store, doc_id: str):
         return store.get_document(doc_id)
     except KeyError:
         raise HTTPException(404, f"no document {doc_id!r}") from None
+
+
+@router.get("", response_model=DocumentList)
+def document_list(
+    store: StoreDep,
+    filters: FiltersDep,
+    sort: Annotated[Literal["date", "-date", "title", "-title"],
+                    Query(description="date or title, ascending; '-' for descending (undated documents last).")] = "-date",
+    limit: Annotated[int, Query(ge=1, le=200, description="Documents per page.")] = 50,
+    cursor: Annotated[str | None, Query(max_length=2000, description="The `next_cursor` of the previous page.")] = None,
+) -> DocumentList:
+    """Every document passing the filters (as in search: `lang` is a declared or passage language),
+    with its processing status, version and passage counts, one page at a time."""
+    counts = {doc_id: DocumentCounts(**c) for doc_id, c in store.document_counts().items()}
+    try:
+        page = list_documents(store.documents(), counts, filters, sort=sort, limit=limit, cursor=cursor)
+    except BadCursor as exc:
+        raise HTTPException(422, f"cursor: {exc}") from None
+    return DocumentList(total=page.total, sort=sort, limit=limit, next_cursor=page.next_cursor, documents=[
+        DocumentListItem(**DocumentOut.from_document(item.document).model_dump(),
+                         processing_status=item.document.processing_status.value, reason=item.document.reason,
+                         version_count=item.counts.versions, passage_count=item.counts.passages,
+                         passage_languages=item.counts.languages, url=f"/api/documents/{item.document.id}")
+        for item in page.documents])
 
 
 @router.get("/{doc_id}", response_model=DocumentDetail)
