@@ -63,6 +63,8 @@ def matches(d: Document, counts: DocumentCounts, f: Filters) -> bool:
     if f.language and not any(value_matches("language", lang, f.language)
                               for lang in [*_declared_languages(d), *counts.languages]):
         return False
+    if f.empty_period():
+        return False
     if f.date_from is not None and date_key(d.date, end=True) < int(f.date_from.strftime("%Y%m%d")):
         return False
     if f.date_to is not None and not 0 < date_key(d.date) <= int(f.date_to.strftime("%Y%m%d")):

@@ -120,22 +120,29 @@ def test_a_document_is_listed_under_its_declared_and_its_passage_languages(clien
 
 
 @pytest.mark.parametrize(("params", "fragment"), [
-    ({"cursor": "not-a-cursor"}, "cursor"),
+    ({"cursor": "not a cursor!"}, "cursor"),  # not even its form (the schema's pattern)
     ({"sort": "size"}, "sort"),
     ({"limit": 0}, "limit"),
     ({"limit": 201}, "limit"),
-    ({"date_from": "2025-01-01", "date_to": "2024-01-01"}, "date_from"),
+    ({"date_from": "0"}, "date_from"),
 ])
 def test_bad_parameters_get_a_readable_422(client, params, fragment):
     r = client.get("/api/documents", params=params)
     assert r.status_code == 422 and fragment in r.json()["detail"]
 
 
+def test_a_reversed_period_lists_nothing(client):
+    assert client.get("/api/documents", params={"date_from": "2024-12-31", "date_to": "2024-01-01"}).json()["total"] == 0
+    assert client.get("/api/documents", params={"date_from": "2024-01-01", "date_to": "2024-12-31"}).json()["total"] == 1
+
+
 def test_a_cursor_belongs_to_its_sort(client):
+    """A well-formed cursor that names no page of this listing is like an unknown id: 404."""
     cursor = client.get("/api/documents", params={"sort": "title", "limit": 1}).json()["next_cursor"]
     assert client.get("/api/documents", params={"sort": "title", "cursor": cursor}).status_code == 200
     r = client.get("/api/documents", params={"sort": "-date", "cursor": cursor})
-    assert r.status_code == 422 and "sort=-date" in r.json()["detail"]
+    assert r.status_code == 404 and "sort=-date" in r.json()["detail"]
+    assert client.get("/api/documents", params={"cursor": "bm90LWEtY3Vyc29y"}).status_code == 404
 
 
 def test_the_corpus_page_links_to_the_list(client):

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
+from corpus.text import CONTENT_TYPES
 from index.document_list import BadCursor, DocumentCounts, list_documents
 from index.similar import similar_documents
+from search_api.contract import error_response
 from search_api.deps import SearcherDep, StoreDep
 from search_api.params import FiltersDep
 from search_api.schemas import (
@@ -25,6 +27,8 @@ from search_api.schemas import (
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 DOC_ID = re.compile(r"^[a-z0-9-]{1,80}$")
+# originals are served as one of the types the extractors read, anything else as bytes
+FILE_TYPES = sorted(set(CONTENT_TYPES.values())) + ["application/octet-stream"]
 
 
 def _document(store, doc_id: str):
@@ -36,22 +40,24 @@ def _document(store, doc_id: str):
         raise HTTPException(404, f"no document {doc_id!r}") from None
 
 
-@router.get("", response_model=DocumentList)
+@router.get("", response_model=DocumentList, responses={
+    404: error_response("The cursor names no page of this listing (made for another sort, or not by it).")})
 def document_list(
     store: StoreDep,
     filters: FiltersDep,
     sort: Annotated[Literal["date", "-date", "title", "-title"],
                     Query(description="date or title, ascending; '-' for descending (undated documents last).")] = "-date",
     limit: Annotated[int, Query(ge=1, le=200, description="Documents per page.")] = 50,
-    cursor: Annotated[str | None, Query(max_length=2000, description="The `next_cursor` of the previous page.")] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=2000, pattern="^[A-Za-z0-9_-]+$",
+                                        description="The `next_cursor` of the previous page, as given.")] = None,
 ) -> DocumentList:
     """Every document passing the filters (as in search: `lang` is a declared or passage language),
     with its processing status, version and passage counts, one page at a time."""
     counts = {doc_id: DocumentCounts(**c) for doc_id, c in store.document_counts().items()}
     try:
         page = list_documents(store.documents(), counts, filters, sort=sort, limit=limit, cursor=cursor)
-    except BadCursor as exc:
-        raise HTTPException(422, f"cursor: {exc}") from None
+    except BadCursor as exc:  # well-formed but names no position: like an unknown id
+        raise HTTPException(404, f"cursor: {exc}") from None
     return DocumentList(total=page.total, sort=sort, limit=limit, next_cursor=page.next_cursor, documents=[
         DocumentListItem(**DocumentOut.from_document(item.document).model_dump(),
                          processing_status=item.document.processing_status.value, reason=item.document.reason,
@@ -76,8 +82,9 @@ def get_document(doc_id: str, store: StoreDep) -> DocumentDetail:
     )
 
 
-@router.get("/{doc_id}/file", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}, "description": "The stored original."}})
+@router.get("/{doc_id}/file", response_class=Response, responses={200: {
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in FILE_TYPES},
+    "description": "The stored original, with its content type."}})
 def get_file(doc_id: str, store: StoreDep) -> Response:
     """The stored original of the current version, with its content type."""
     d = _document(store, doc_id)
@@ -85,8 +92,9 @@ def get_file(doc_id: str, store: StoreDep) -> Response:
         raise HTTPException(404, f"document {doc_id!r} has no stored file")
     v = store.get_version(d.current_version)
     safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", v.filename) or "document"
+    known = v.content_type.split(";")[0].strip().lower() in FILE_TYPES  # its charset, if any, is kept
     return Response(
-        store.read_blob(v.sha256), media_type=v.content_type,
+        store.read_blob(v.sha256), media_type=v.content_type if known else "application/octet-stream",
         headers={"Content-Disposition": f'inline; filename="{safe_name}"', "X-Content-Type-Options": "nosniff"},
     )
 

@@ -45,6 +45,8 @@ def page(
                                                                        diversify=diversify or None))
             except IndexMissing as exc:
                 error = str(exc)
+    if not error and filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        error = "The period is empty: the “from” date is after the “to” date."
     titles = {}
     for doc_id in filters.document_id:
         if searcher is not None and doc_id in searcher.snapshot.documents:
