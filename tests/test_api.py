@@ -141,6 +141,13 @@ def test_compare_errors(client):
     assert client.get("/api/compare").status_code == 422
     assert client.get("/api/compare", params={"q": "x", "passage_id": 1}).status_code == 422
     assert client.get("/api/compare", params={"passage_id": 999999}).status_code == 404
+    # an id no unit id can hold (found by schemathesis as a 500 from FAISS): refused as documented, unknown on the page
+    from index.units import MAX_PASSAGE_ID
+
+    assert client.get("/api/compare", params={"passage_id": MAX_PASSAGE_ID + 1}).status_code == 422
+    assert client.get("/api/compare", params={"passage_id": MAX_PASSAGE_ID}).status_code == 404
+    assert client.get("/compare", params={"passage_id": 2**63 - 1}).status_code == 404
+    assert client.get("/api/compare", params={"q": "   "}).json()["detail"] == "q: the text is empty"
 
 
 def test_similar_documents_come_from_other_jurisdictions_with_pairs(client, small_corpus):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from index.compare import UnknownPassage, compare, write_csv
+from index.units import MAX_PASSAGE_ID
 from search_api.contract import error_response, exactly_one_of
 from search_api.deps import SearcherDep
 from search_api.params import MAX_QUERY, NOT_BLANK, FiltersDep
@@ -24,7 +25,7 @@ def compare_route(
     filters: FiltersDep,
     q: Annotated[str | None, Query(min_length=1, max_length=MAX_QUERY, description="A provision as free text.",
                                    json_schema_extra=NOT_BLANK)] = None,
-    passage_id: Annotated[int | None, Query(ge=1, description="Or an existing passage to compare from.")] = None,
+    passage_id: Annotated[int | None, Query(ge=1, le=MAX_PASSAGE_ID, description="Or an existing passage to compare from.")] = None,
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv, with full citations.")] = "json",
 ):
     """For a provision (free text or a passage id), the best passage in each jurisdiction,
