@@ -53,9 +53,13 @@ def require_admin(request: Request,
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> None:
     """Bearer token from AILEX_ADMIN_TOKEN, compared in constant time; no token set = endpoints off."""
     expected = request.app.state.settings.admin_token.get_secret_value()
+    if credentials is None:  # authenticate first (401), whether or not the endpoints are on
+        raise HTTPException(401, "missing admin token (Authorization: Bearer …)"
+                            + ("" if expected else "; these endpoints are off until AILEX_ADMIN_TOKEN is set"),
+                            headers={"WWW-Authenticate": "Bearer"})
     if not expected:
         raise HTTPException(403, "state-changing endpoints are off: set AILEX_ADMIN_TOKEN to enable them")
-    given = credentials.credentials.strip() if credentials else ""
+    given = credentials.credentials.strip()
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(401, "missing or wrong admin token (Authorization: Bearer …)",
                             headers={"WWW-Authenticate": "Bearer"})
