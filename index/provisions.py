@@ -148,14 +148,15 @@ def _parse(locator: str) -> _Parsed:
             num = (m["num"] or "").upper()
             paragraph = parts[i + 1] if i + 1 < len(parts) else ""
             return _Parsed(UnitKey("annex", num or label), SEP.join(parts[: i + 1]), label, " — " in part, paragraph)
-        if _PARAGRAPH.match(label):
-            break
         if _CONTAINER.match(label) and not _SECTION.match(label):
             continue
         if (n := _article_like(label)) is not None:
             # the deepest article-like component wins: "Chapter III › Section 1 › Article 6",
             # "Section 1 › Part 17 › 6-1-1701" (a bill section inserting codified sections)
             unit_at, number, kind = i, n, "article"
+            continue
+        if _PARAGRAPH.match(label):
+            break
     if unit_at is not None:
         rest = parts[unit_at + 1 :]
         paragraph = rest[0] if rest and _PARAGRAPH.match(rest[0].split(" — ")[0]) else ""
