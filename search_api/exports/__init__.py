@@ -39,3 +39,17 @@ def openapi_content(json_description: str) -> dict:
                                  "citation per passage.",
                   "content": {MEDIA_TYPES[f].split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
                               for f in MEDIA_TYPES}}}
+
+
+DETAIL = {"application/json": {"schema": {"type": "object", "required": ["detail"],
+                                          "properties": {"detail": {"type": "string"}}}}}
+
+
+def error_responses(**descriptions: str) -> dict:
+    """Documented error answers (`not_found=…`, `unprocessable=…`): a JSON body with a readable `detail`."""
+    codes = {"not_found": 404, "unprocessable": 422}
+    out = {}
+    for name, text in descriptions.items():
+        out[codes[name]] = {"description": text, "content": DETAIL if name == "not_found" else {
+            "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}
+    return out

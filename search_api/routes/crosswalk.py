@@ -9,7 +9,7 @@ from corpus.citation import Versions
 from index.crosswalk import NoText, UnknownDocument, crosswalk
 from search_api.analysis_schemas import CrosswalkResponse
 from search_api.deps import SearcherDep
-from search_api.exports import ExportFormat, export_response, openapi_content
+from search_api.exports import error_responses, export_response, openapi_content
 from search_api.exports.tables import crosswalk_table
 from search_api.routes.documents import DOC_ID
 
@@ -41,7 +41,8 @@ def run_crosswalk(searcher, from_id: str, to_id: str, units: str, align: str | N
 
 
 @router.get("/crosswalk", response_model=CrosswalkResponse, response_model_by_alias=True,
-            responses={**openapi_content("The crosswalk."), 404: {"description": "Unknown document."}})
+            responses={**openapi_content("The crosswalk."), **error_responses(
+                not_found="Unknown document.", unprocessable="The same document twice, a document without text, or bad parameters.")})
 def crosswalk_route(
     searcher: SearcherDep,
     from_id: Annotated[str, Query(alias="from", description="The document whose provisions make the rows.")],

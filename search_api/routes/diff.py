@@ -11,7 +11,7 @@ from corpus.store import Store
 from index.diff import NothingToCompare, UnknownVersion, current_reading, diff, previous_and_current
 from search_api.analysis_schemas import DiffResponse
 from search_api.deps import StoreDep
-from search_api.exports import export_response, openapi_content
+from search_api.exports import error_responses, export_response, openapi_content
 from search_api.exports.tables import diff_table
 from search_api.routes.documents import DOC_ID
 
@@ -20,8 +20,8 @@ router = APIRouter(prefix="/api", tags=["diff"])
 FormatQuery = Annotated[Literal["json", "csv", "md", "docx"], Query(
     description="json (default), or a file with the changed units' redlines and full citations: csv, md, docx.")]
 UnchangedQuery = Annotated[bool, Query(description="Also list unchanged units (JSON only; files list changes).")]
-ERRORS = {404: {"description": "Unknown document or version."},
-          422: {"description": "Nothing to compare (one version only, no text, no common language) or bad parameters."}}
+ERRORS = error_responses(not_found="Unknown document or version.",
+                         unprocessable="Nothing to compare (one version only, no text, no common language) or bad parameters.")
 
 
 def document_or_404(store: Store, doc_id: str, name: str = "document"):

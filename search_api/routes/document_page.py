@@ -69,5 +69,14 @@ def _changes(request, store, doc, versions, context, against, from_version, to_v
     exports = {fmt: f"{path}?{query_string(params + [('format', fmt)])}" for fmt in ("docx", "csv", "md")} if path else {}
     return templates.TemplateResponse(request, "document.html", context | {
         "diff": result, "diff_error": error, "against": against, "others": others, "exports": exports,
-        "api_url": f"{path}?{query_string(params)}".rstrip("?") if path else None, "changed": [u for u in result.units if u.status != "unchanged"] if result else [],
+        "api_url": f"{path}?{query_string(params)}".rstrip("?") if path else None, "changed": _grouped(result.units) if result else [],
     }, status_code=status)
+
+
+ORDER = {"changed": 0, "moved": 1, "added": 2, "removed": 3}
+
+
+def _grouped(units) -> list:
+    """Changed and moved units first (what a reader compares), then additions and removals (often
+    front matter: a resolution's cover page), each in reading order; unchanged units are counted only."""
+    return sorted((u for u in units if u.status != "unchanged"), key=lambda u: ORDER[u.status])
