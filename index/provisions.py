@@ -223,7 +223,8 @@ def _add(out: list[Provision], seen: dict[tuple[str, str], int], parsed: _Parsed
 
 def _recital_pieces(text: str, paragraph: str, last: int) -> list[tuple[_Parsed, str]]:
     """A preamble passage the locator files under a cross-reference, given to the recitals its
-    paragraph numbers name ("(4)–(5)": split where "(5)" opens). Numbers must continue the
+    paragraph numbers name ("(4)–(5)": split where "(5)" opens; text before "(4)" ends the recital
+    before). Numbers must continue the
     recitals seen so far (at most 3 ahead); a passage that names none continues the last one."""
     m = _RANGE.match(paragraph.strip()) if paragraph else None
     numbers = []
@@ -233,6 +234,8 @@ def _recital_pieces(text: str, paragraph: str, last: int) -> list[tuple[_Parsed,
         # that continue the recitals count
         numbers = sorted(n for n in set(range(a, b + 1)) | {a, b} if last <= n <= last + 3)
     numbers = numbers or [last]
+    if numbers[0] != last and not re.match(rf"\s*\({numbers[0]}\)\s", text):
+        numbers = [last] + numbers  # the passage opens with the end of the recital before
 
     def recital(n: int) -> _Parsed:
         return _Parsed(UnitKey("recital", str(n)), f"Recital ({n})", f"Recital ({n})", False, "")

@@ -61,11 +61,12 @@ def test_recitals_filed_under_a_cross_reference_are_recitals():
         _passage(0, "Recital (3)", "(3) Three."),
         _passage(1, "Article 16 › (4)–(5)", "(4) Four, continued. (5) Five starts here."),
         _passage(2, "Article 16 › (5)", "and ends here."),
-        _passage(3, "Chapter I › Article 1 — Subject matter › (1)", "1. The purpose."),
+        _passage(3, "Article 16 › (6)", "end of five. (6) Six."),
+        _passage(4, "Chapter I › Article 1 — Subject matter › (1)", "1. The purpose."),
     ])
-    assert [(u.kind, u.key.number) for u in units] == [("recital", "3"), ("recital", "4"), ("recital", "5"), ("article", "1")]
+    assert [(u.kind, u.key.number) for u in units] == [("recital", n) for n in "3456"] + [("article", "1")]
     assert units[1].text == "(4) Four, continued." and units[2].text.startswith("(5) Five starts here.")
-    assert units[2].passage_ids == [2, 3]
+    assert units[2].passage_ids == [2, 3, 4] and units[2].text.endswith("end of five.") and units[3].text == "(6) Six."
 
 
 def test_reports_count_their_headed_sections_as_articles():
