@@ -178,3 +178,35 @@ def test_other_laws_against_the_ai_act_give_rows_an_officer_recognises(real_sear
     # civil liability (Art. 29) has no counterpart in the AI Act
     assert next(r for r in brazil.rows if r.unit.key.number == "29").match == "none"
     assert 0.5 < brazil.summary()["coverage"] < 1.0
+
+
+def test_ailex_crosswalk_and_diff_commands(settings, small_corpus, monkeypatch, tmp_path):
+    from docx import Document as Docx
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from corpus.settings import get_settings
+
+    monkeypatch.setenv("AILEX_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("AILEX_ENCODER", "fake")
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        en, md = _doc_id(small_corpus, CN_EN), _doc_id(small_corpus, MD)
+        human = runner.invoke(app, ["crosswalk", en, md])
+        assert human.exit_code == 0 and "Article 24" in human.output and "coverage" in human.output
+        out_csv, out_docx = tmp_path / "cw.csv", tmp_path / "cw.docx"
+        done = runner.invoke(app, ["crosswalk", en, md, "--csv", str(out_csv), "--docx", str(out_docx)])
+        assert done.exit_code == 0, done.output
+        assert len(list(csv.DictReader(open(out_csv, encoding="utf-8")))) == 24
+        assert Docx(str(out_docx)).tables[0].rows[0].cells[-1].text == "Sources"
+        as_json = runner.invoke(app, ["crosswalk", en, md, "--units", "all", "--json"])
+        assert as_json.exit_code == 0 and '"unmatched_to"' in as_json.output and '"from"' in as_json.output
+        bad = runner.invoke(app, ["crosswalk", en, "eu-nothing"])
+        assert bad.exit_code == 1 and "no document 'eu-nothing'" in bad.output
+        one = runner.invoke(app, ["diff", md])
+        assert one.exit_code == 1 and "one version" in one.output
+        languages = runner.invoke(app, ["diff", en, md])
+        assert languages.exit_code == 0 and "removed" in languages.output  # both English: a diff, if a poor one
+    finally:
+        get_settings.cache_clear()
