@@ -131,6 +131,11 @@ def eval_cmd(
     for key, s in [*report["pairs"].items(), ("overall", report["overall"])]:
         typer.echo(f"{key:<10} {s['items']:>4} {s['recall@1']:>6.3f} {s['recall@10']:>6.3f} {s['mrr']:>6.3f} "
                    f"{s['latency_ms_p50']:>7.1f} {s['latency_ms_p95']:>7.1f}")
+    hubs = report["hubs"]
+    typer.echo(f"\npassages in the top {report['k']} of more than {hubs['limit']:g} queries without holding their "
+               f"target: {hubs['over_limit']}; most shown:")
+    for h in hubs["most_shown"][:5]:
+        typer.echo(f"  {h['queries']:>4}  {h['document_id']}  {h['locator'][:70] or '—'}")
 
 
 def _export(s, root: Path) -> None:

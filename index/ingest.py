@@ -86,6 +86,7 @@ class Ingest:
         if self._encoder is None:
             self.progress.stage("loading the model")
             self._encoder = load_encoder(self.settings)
+            self.progress.finish(self._encoder.name)
         return self._encoder
 
     # -- the steps ---------------------------------------------------------------------------

@@ -66,7 +66,8 @@ class ResultBuilder:
         ranked = ranking.ranked
         hidden = 0
         if cutoff > 0 and mode != "keyword":
-            kept = [(pid, s) for pid, s in ranked if pid in ranking.dense and ranking.dense[pid].score >= cutoff]
+            kept = [(pid, s) for pid, s in ranked
+                    if (pid in ranking.dense and ranking.dense[pid].score >= cutoff) or pid in ranking.words]
             hidden, ranked = len(ranked) - len(kept), kept
         cols = snap.columns
         facets = cols.facets(np.array([pid for pid, _ in ranked[:FACET_DEPTH]], np.int64))

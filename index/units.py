@@ -11,6 +11,10 @@ from corpus.models import Passage
 from corpus.text import searchable
 from pipeline.windows import sentence_windows
 
+# Bump when what a unit holds changes (sentence windows cut differently, a text prefix added): the
+# next `ailex index` then recomputes every passage's units (vectors of unchanged texts still come
+# from the embedding cache). Recorded in each snapshot's manifest.
+UNITS_VERSION = 2
 WINDOW_BITS = 10
 WINDOW_MASK = (1 << WINDOW_BITS) - 1
 MAX_PASSAGE_ID = (1 << (63 - WINDOW_BITS)) - 1  # the largest passage id a unit id can hold

@@ -189,7 +189,15 @@ def test_relevance_cutoff_hides_weak_matches(searcher):
     cut = searcher.search("facial recognition technology", k=20, mode="semantic", min_score=threshold)
     assert [h.passage.id for h in cut.hits] == [h.passage.id for h in full.hits if h.score >= threshold]
     assert cut.below_cutoff > 0
-    assert searcher.search("facial recognition technology", k=20, min_score=0.9999).hits == []  # hybrid: dense score cut
+    assert searcher.search("facial recognition technology", k=20, mode="semantic", min_score=0.9999).hits == []
+    # hybrid keeps, whatever the cutoff, the passages that hold every word of the query
+    worded = searcher.search("facial recognition technology", k=20, min_score=0.9999)
+    from corpus.text import searchable, tokens
+
+    assert worded.hits and all({"facial", "recognition", "technology"} <= set(tokens(searchable(h.passage.locator, h.passage.text)))
+                               for h in worded.hits)
+    assert all(h.similarity is None or h.similarity < 0.9999 for h in worded.hits)
+    assert searcher.search("facial recognition zebra", k=20, min_score=0.9999).hits == []  # no passage holds all three
     assert searcher.search("facial recognition", k=5, mode="keyword", min_score=0.9999).hits  # BM25 is not cut
 
 
