@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from index.similar import similar_documents
-from search_api.deps import CrawlStateDep, StoreDep, get_searcher
+from search_api.deps import ActionStoreDep, CrawlStateDep, StoreDep, get_searcher
 from search_api.routes.documents import DOC_ID
 from search_api.views import templates
 
@@ -14,7 +14,8 @@ SIMILAR = 5
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
-def document_page(doc_id: str, request: Request, store: StoreDep, crawl: CrawlStateDep) -> HTMLResponse:
+def document_page(doc_id: str, request: Request, store: StoreDep, crawl: CrawlStateDep,
+                  actions: ActionStoreDep) -> HTMLResponse:
     try:
         if not DOC_ID.match(doc_id):
             raise KeyError(doc_id)
@@ -33,4 +34,5 @@ def document_page(doc_id: str, request: Request, store: StoreDep, crawl: CrawlSt
         "doc": doc, "versions": store.versions(doc.id), "passages": passages,
         "languages": sorted({p.language for p in passages}),
         "related": crawl.related_documents(doc.id), "similar": similar, "similar_error": similar_error,
+        "timeline": actions.timeline(doc.id),
     })
