@@ -112,24 +112,27 @@ CAMARA_CL = rules(
     (r"^segundo tramite: (general|unica|particular): aprobado: ?$", "passed_second_chamber"),
 )
 
-# UK Parliament Bills API stages: "Stage description (House)".
+# UK Parliament Bills API stages: "Stage description (House)". Third reading passes the bill in its
+# house; the spider tells first from second chamber by the bill's originating house.
 UK_BILLS = rules(
     (r"^royal assent", "enacted"),
     (r"^(1st|first) reading", "introduced"),
-    (r"^(committee stage|report stage|2nd reading committee|grand committee|public bill committee)", "in_committee"),
+    (r"^(committee stage|2nd reading committee|grand committee|public bill committee|committee of the whole house)",
+     "in_committee"),
+    (r"^report stage", "reported"),
     (r"^(3rd|third) reading", "passed_first_chamber"),
     (r"^(consideration of (lords|commons) amendments|ping pong)", "passed_second_chamber"),
 )
 
-# congress.gov API v3 actions: the action text (with its type, e.g. "IntroReferral").
+# congress.gov API v3 actions: "type: text" (types IntroReferral, Committee, Floor, President, BecameLaw …).
+# Passage in the chamber the bill did not start in is mapped to the second chamber by the spider.
 CONGRESS = rules(
-    (r"became public law|signed by president", "enacted"),
-    (r"vetoed by president", "vetoed"),
-    (r"^(introreferral: )?introduced in (house|senate)|^introreferral: introduced", "introduced"),
-    (r"referred to (the )?(house |senate )?(committee|subcommittee)|^committee: referred", "in_committee"),
+    (r"became public law|^becamelaw:|signed by president", "enacted"),
+    (r"vetoed by president|^veto:", "vetoed"),
+    (r"^introreferral: introduced in (house|senate)", "introduced"),
+    (r"referred to (the )?(house |senate )?(committee|subcommittee)|^introreferral: .*referred to", "in_committee"),
     (r"reported (by|with|to|favorably|an original)|ordered to be reported", "reported"),
-    (r"passed (house|senate).*(in lieu|as amended|without amendment|agreed to)?|^floor: (passed|on passage)",
-     "passed_first_chamber"),
+    (r"passed/agreed to in (house|senate)|^floor: passed (house|senate)", "passed_first_chamber"),
     (r"presented to president", "passed_second_chamber"),
 )
 
@@ -146,15 +149,35 @@ OEIL = rules(
     (r"act adopted by council|council position", "passed_second_chamber"),
 )
 
-# France, Sénat and Assemblée nationale dossiers législatifs: "reading — step".
+# France, Sénat and Assemblée nationale dossiers législatifs: one entry of the dossier's timeline
+# ("Texte n° 114 adopté par le Sénat le 13 juillet 2017", "Rapport n° 607 … déposé le 4 juillet 2017").
+# An adoption is a passage; `chamber_passages` tells the first chamber's from the later ones.
 FRANCE = rules(
-    (r"promulgation|decision du conseil constitutionnel.*conforme|journal officiel", "enacted"),
-    (r"retir", "withdrawn"),
-    (r"caduc", "archived"),
-    (r"^1ere lecture.*(texte adopte|adopt)|^premiere lecture.*(texte adopte|adopt)", "passed_first_chamber"),
-    (r"^(2e|deuxieme|nouvelle) lecture.*adopt|commission mixte paritaire.*adopt|lecture definitive.*adopt",
-     "passed_second_chamber"),
-    (r"rapport|texte de (la )?commission", "reported"),
-    (r"(projet|proposition) de loi (depose|n[°o ])|depot", "introduced"),
-    (r"renvoi|commission", "in_committee"),
+    (r"\bloi n.{0,3}\d{2,4}-\d+ du|promulg|publiee au journal officiel", "enacted"),
+    (r"\bretir", "withdrawn"),
+    (r"\bcaduc", "archived"),
+    (r"\brejete", "other"),
+    (r"\b(projet|proposition) de loi\b.{0,400}\bdeposee? (au senat |a l'assemblee nationale )?le|"
+     r"^texte n.{0,300}\bdeposee? (au senat|a l'assemblee nationale)", "introduced"),
+    (r"\b(adopte|modifie)e?s?\b.{0,200}\bpar (le senat|l'assemblee nationale)|texte adopte n|\bta n.? ?\d+",
+     "passed_first_chamber"),
+    (r"^(rapport|texte de la commission|resultat des travaux de la commission)\b|\brapport n.? ?\d+.{0,120}depose",
+     "reported"),
+    (r"\brenvoye(e)? a la commission|\bsaisie au fond", "in_committee"),
 )
+
+
+def chamber_passages(actions: list) -> list:
+    """In a navette the first adoption passes the first chamber; every later one (the other chamber,
+    new readings, the final reading) is a passage of the second. Also keeps one `introduced` only."""
+    out, passed, introduced = [], False, False
+    for a in actions:
+        if a.stage in (Stage.passed_first_chamber, Stage.passed_second_chamber):
+            a = a.model_copy(update={"stage": Stage.passed_second_chamber if passed else Stage.passed_first_chamber})
+            passed = True
+        elif a.stage == Stage.introduced:
+            if introduced:  # the text transmitted to the other chamber is "déposé" there too
+                a = a.model_copy(update={"stage": Stage.other})
+            introduced = True
+        out.append(a)
+    return out

@@ -184,9 +184,10 @@ def test_conditional_requests_turn_304_into_the_stored_body(settings, store):
 
 def test_every_spider_declares_what_the_base_needs():
     assert set(SPIDERS) == {"europarl", "eurlex", "uk_legislation", "uk_bills", "congress", "govinfo", "senat",
-                            "assemblee", "ourcommons"}
+                            "assemblee", "ourcommons", "camara_br", "senado_br", "senado_cl", "camara_cl",
+                            "parlinfo_au", "parliament_za"}
     for name, cls in SPIDERS.items():
-        assert cls.jurisdiction in {"EU", "UK", "US", "FR", "CA"} and cls.routes, name
+        assert cls.jurisdiction in {"EU", "UK", "US", "FR", "CA", "BR", "CL", "AU", "ZA"} and cls.routes, name
         assert describe(name), name
 
 
