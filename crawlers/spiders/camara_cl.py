@@ -64,7 +64,7 @@ class CamaraClSpider(AilexSpider):
 
     @strict
     def parse_citations(self, response):
-        days = response.xpath("//article[contains(@class, 'citaciones')]")
+        days = Selector(text=response.text, type="html").xpath("//article[contains(@class, 'citaciones')]")
         if not days:
             raise StructureError("no day of committee citations (article.citaciones)")
         seen = set()
