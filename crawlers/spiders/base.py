@@ -6,7 +6,9 @@ A spider declares:
   `-a urls=URL,URL` (CLI: `ailex crawl SPIDER --arg urls=…`);
 - `routes`: (regex, callback name) pairs; `self.request(url)` picks the callback from the URL,
   so seeds and followed links go through the same parser whatever page they are;
-- callbacks that yield `DocumentItem`s (via `self.item(...)`) and requests.
+- callbacks that yield `DocumentItem`s (via `self.item(...)`, with `actions=` when the source
+  publishes the bill's steps) and requests; `self.request(url, on_missing="method")` names what
+  to yield when that page cannot be had, so a chain missing one link still yields its record.
 
 Strictness (after Open States' ScrapeError): a callback that finds nothing where the page must
 have something calls `self.structure_error(response, what)` — counted in the run statistics and
