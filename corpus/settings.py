@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     govinfo_api_key: SecretStr = Field(
         SecretStr("DEMO_KEY"), description="api.data.gov key for the govinfo API (DEMO_KEY is heavily rate-limited)."
     )
+    senado_cl_api_key: SecretStr = Field(
+        SecretStr(""), description="Key of the Chilean Senate's bill-tracking API (restsil.senado.cl, `Apikey` "
+        "header); without it the senado_cl spider uses the public tramitación web service only.",
+    )
 
     # -- running at scale (`ailex crawl --distributed`, `ailex ingest-worker`, `ailex index --snapshot`) --
     redis_url: str = Field(

@@ -19,7 +19,7 @@ from index.search import IndexMissing, Searcher
 from pipeline.encoders import Encoder, load_encoder
 from search_api import contract
 from search_api.routes import (admin, compare, compare_page, corpus, crosswalk, crosswalk_page, diff, document_page,
-                               documents, health, page, search)
+                               documents, health, page, search, timeline)
 from search_api.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(compare.router)
     app.include_router(admin.router)
     app.include_router(documents.router)
+    app.include_router(timeline.router)
     app.include_router(health.router)
     app.include_router(page.router)
     app.include_router(compare_page.router)

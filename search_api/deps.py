@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from corpus.actions import ActionStore
 from corpus.crawl_state import CrawlState
 from corpus.settings import Settings
 from corpus.store import Store
@@ -38,7 +39,16 @@ def get_crawl_state(request: Request) -> CrawlState:
     return state
 
 
+def get_action_store(request: Request) -> ActionStore:
+    """Bill timelines (created once per app: the constructor creates the tables)."""
+    actions = getattr(request.app.state, "action_store", None)
+    if actions is None:
+        actions = request.app.state.action_store = ActionStore(request.app.state.store)
+    return actions
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 CrawlStateDep = Annotated[CrawlState, Depends(get_crawl_state)]
+ActionStoreDep = Annotated[ActionStore, Depends(get_action_store)]

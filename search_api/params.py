@@ -31,8 +31,11 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 OptionalDate = Annotated[date | None, BeforeValidator(_date_or_blank),
                          WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]})]
 
-# the schema of free text that must hold more than spaces (the route answers a readable 422 itself)
-NOT_BLANK = {"pattern": r"\S"}
+# the schema of free text that must hold more than spaces (the route answers a readable 422 itself):
+# every character Python's str.strip() removes, spelled out, since `\S` differs between regex dialects
+# (ECMA's leaves U+001C-U+001F, which strip() removes)
+PY_SPACE = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NOT_BLANK = {"pattern": f"[^{PY_SPACE}]"}
 
 
 def _clean(values: list[str] | None, name: str) -> list[str]:

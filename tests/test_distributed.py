@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.crawl_helpers import SNAPSHOT
-from tests.test_crawl_e2e import EXPECTED_ITEMS
+from tests.test_crawl_e2e import EXPECTED_ITEMS, REPLAY
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def test_two_crawlers_one_killed_every_document_arrives_once(tmp_path, redis_url
     from crawlers.distributed import ITEM_QUEUE, min_gaps, grants, prefix
 
     env = env_for(tmp_path, redis_url)
-    crawl = ("crawl", "--all", "--replay", str(SNAPSHOT), "--distributed", "--job", "t", "--min-relevance", "0",
+    crawl = ("crawl", "--all", *REPLAY, "--distributed", "--job", "t", "--min-relevance", "0",
              "--json")
     a = start(env, *crawl, log=tmp_path / "a.log")
     b = start(env, *crawl, log=tmp_path / "b.log")

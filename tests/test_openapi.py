@@ -96,3 +96,17 @@ def test_dates_are_strict_or_blank(client):
     for bad in ("0", "1700000000", "2024", "13/06/2024"):
         r = client.get("/api/documents", params={"date_from": bad})
         assert r.status_code == 422 and "date_from" in r.json()["detail"], bad
+
+
+def test_blank_text_is_what_the_schema_calls_blank(client):
+    """`q` must hold a character str.strip() keeps: the schema's pattern names exactly those (found by
+    schemathesis: ECMA's \\S accepts U+001E, which the server strips to an empty query)."""
+    import re
+    import sys
+
+    pattern = re.compile(_param(_operation(client, "/api/search"), "q")["schema"]["pattern"])
+    assert all((pattern.search(chr(c)) is None) == chr(c).isspace()
+               for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    assert "\\S" not in pattern.pattern  # dialect-dependent
+    for text in ("\x1e", " \u3000 "):
+        assert client.get("/api/search", params={"q": text}).status_code == 422
