@@ -1,0 +1,521 @@
+"""Watches against what a published snapshot brought: new passages × saved searches, and new
+versions or linked documents of followed documents.
+
+Runs after every publish (`notify_watches`, registered in index/ingest.py) and on `ailex watch
+run`. Each watch is matched only against passages with ids above its mark (`seen_through`): the
+passages the snapshot holds that earlier runs did not see. Nothing is re-encoded: passage and
+sentence vectors come from the embedding cache the build just filled (keyed by text hash and the
+snapshot's model; the snapshot's own index answers for any the cache lacks), and a watch's query
+vector was encoded once, when it was made. Cost grows with the new passages, never the corpus:
+the run reads the snapshot's passage ids and document table, not its vectors or term index.
+
+What counts as a match, per watch mode (the same cutoff and words as a search):
+- semantic: the passage's best vector (itself or one of its sentences) has cosine >= the cutoff
+  (the watch's `min_score`, else AILEX_MIN_SCORE, else the model's calibrated cutoff);
+- keyword: the passage holds every content word of the query;
+- hybrid (default): either.
+Quoted phrases are required word for word and `title:` terms narrow to documents, as in search;
+filters and concepts narrow first. Copies of a passage (the same text in another format of the
+act) are never reported: their canonical passage is.
+
+Then each matching passage is compared with the earlier passages of its document: the same text
+there means nothing new (a re-extraction, a re-crawled unchanged page: not reported); the same
+locator with other text means `changed` (reported with the diff link); otherwise `new`. The
+store's unique key per watch (document, locator, text hash) makes reporting idempotent."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from corpus.crawl_state import CrawlState
+from corpus.models import Passage
+from corpus.settings import Settings
+from corpus.store import Store, text_sha
+from corpus.text import content_words, searchable, tokens
+from corpus.watches import MatchDraft, Watch, WatchError, WatchExists, WatchMatch, WatchSpec, WatchStore
+from index import factory, snapshots
+from index.doc_table import DocumentTable
+from index.manifest import Manifest
+from index.metadata import FILENAME as COLUMNS_FILE
+from index.metadata import Filters, PassageColumns, PassageRow
+from index.query import parse_query
+from index.units import units
+from pipeline.encoders import Encoder, load_encoder
+
+log = logging.getLogger(__name__)
+
+# Per-passage concept tags the concept layer (issue 14) stores in each snapshot. Read by
+# `passage_concepts` only, so connecting the real file format is a change in one function.
+CONCEPT_TAGS = "concept_tags.json"
+PASSAGE_CHUNK = 2000  # new passages scored at a time (1000 watches x ~12k units of float32: ~50 MB)
+FILTER_COLUMNS = ("language", "jurisdiction", "doc_type", "status")
+
+
+@dataclass
+class WatchRun:
+    """What one run did."""
+
+    build_id: str = ""
+    watches: int = 0
+    new_passages: int = 0  # passages above the lowest mark, looked at
+    matches: list[WatchMatch] = field(default_factory=list)  # newly recorded (nothing already known)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    delivery: dict | None = None  # what delivery did (None: not attempted in this run, or in the background)
+
+    def summary(self) -> dict:
+        kinds: dict[str, int] = defaultdict(int)
+        for m in self.matches:
+            kinds[m.kind] += 1
+        return {"build_id": self.build_id, "watches": self.watches, "new_passages": self.new_passages,
+                "matches": len(self.matches), "by_kind": dict(kinds), "seconds": round(self.seconds, 3),
+                "delivery": self.delivery}
+
+
+# -- the snapshot, read lightly --------------------------------------------------------------
+def snapshot_passage_ids(folder: Path) -> np.ndarray:
+    """The passage ids a snapshot holds, ascending (one array of its filter columns' file)."""
+    with np.load(Path(folder) / COLUMNS_FILE) as data:
+        return np.sort(data["ids"].astype(np.int64))
+
+
+def current_mark(settings: Settings, store: Store) -> int:
+    """Where a new watch starts: the highest passage id of the served snapshot (or of the store,
+    before the first index), so it reports what comes after, not the corpus it was made on."""
+    folder = snapshots.current(settings.index_dir)
+    if folder is not None:
+        ids = snapshot_passage_ids(folder)
+        return int(ids[-1]) if len(ids) else 0
+    return int(store.db.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
+
+
+def passage_concepts(folder: Path | None, passage_ids) -> dict[int, set[str]]:
+    """The concept ids the snapshot's concept layer tagged on each of `passage_ids` (passages
+    without tags are absent). Reads `CONCEPT_TAGS` when the snapshot has it: a JSON object
+    {"passages": {"<passage id>": ["concept-id" or {"id": "concept-id", …}, …]}} (or that mapping
+    alone); {} when the snapshot carries no tags (then concept watches match nothing)."""
+    path = Path(folder) / CONCEPT_TAGS if folder is not None else None
+    if path is None or not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    tags = data.get("passages", data) if isinstance(data, dict) else {}
+    out: dict[int, set[str]] = {}
+    for pid in passage_ids:
+        found = tags.get(str(int(pid)))
+        if found:
+            out[int(pid)] = {t["id"] if isinstance(t, dict) else str(t) for t in found}
+    return out
+
+
+def known_concepts(folder: Path | None) -> set[str] | None:
+    """The concept ids a watch may name: the taxonomy's ids as the snapshot's tag file lists them
+    (`"concepts": [...]`); None when unknown (then any well-formed id is accepted)."""
+    path = Path(folder) / CONCEPT_TAGS if folder is not None else None
+    if path is None or not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    listed = data.get("concepts") if isinstance(data, dict) else None
+    if not listed:
+        return None
+    return {c["id"] if isinstance(c, dict) else str(c) for c in listed}
+
+
+# -- making watches ----------------------------------------------------------------------------
+def check_watch(spec: WatchSpec, folder: Path | None, store: Store) -> None:
+    """Refuse, with a readable WatchError, a watch that could never match: an unknown followed
+    document, a query without words, filter values or concepts the corpus does not know."""
+    if spec.kind == "document":
+        try:
+            store.get_document(spec.document_id)
+        except KeyError:
+            raise WatchError(f"document_id: there is no document {spec.document_id!r} in the corpus") from None
+        return
+    parsed = parse_query(spec.query)
+    if not tokens(" ".join([parsed.text, *parsed.title_terms])):
+        raise WatchError(f"query: {spec.query!r} has no words to match")
+    problems = []
+    wanted = {c: getattr(spec, c) for c in FILTER_COLUMNS if getattr(spec, c)}
+    if wanted:
+        if folder is None:
+            raise WatchError("filters: there is no index yet to check filter values against: run `ailex index` "
+                             "first, or make the watch without filters")
+        columns = PassageColumns.load(folder, list(DocumentTable.load(folder)))
+        for column, values in wanted.items():
+            for value in values:
+                # known = selects at least one passage, with the search filters' own matching rules
+                if not columns.mask(Filters(**{column: [value]})).any():
+                    known = ", ".join(columns.values(column)[:40])
+                    problems.append(f"{column}: {value!r} is not in the corpus (known: {known})")
+    known = known_concepts(folder)
+    if known is not None:
+        unknown = [c for c in spec.concepts if c not in known]
+        if unknown:
+            problems.append(f"concepts: unknown {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    if problems:
+        raise WatchError("; ".join(problems))
+
+
+def _query_text(query: str) -> str:
+    """What a query's vector is computed from: the same text a search ranks by."""
+    parsed = parse_query(query)
+    return parsed.text or " ".join(parsed.title_terms)
+
+
+def create_watch(settings: Settings, store: Store, spec: WatchSpec, encoder: Encoder | None = None) -> Watch:
+    """Check `spec`, encode its query once (saved searches), and store it, starting after the
+    passages the served snapshot holds. Raises WatchError (or WatchExists) with the reason."""
+    folder = snapshots.current(settings.index_dir)
+    check_watch(spec, folder, store)
+    watches = WatchStore(store)
+    try:
+        watches.get(spec.name)
+        raise WatchExists(f"name: a watch named {spec.name!r} already exists (remove it first)")
+    except KeyError:
+        pass
+    vector, model, cutoff = None, "", 0.0
+    if spec.kind == "search":
+        encoder = encoder or load_encoder(settings)
+        vector = np.asarray(encoder.encode_queries([_query_text(spec.query)])[0], np.float32).tobytes()
+        model, cutoff = encoder.name, float(getattr(encoder, "min_score", 0.0))
+    return watches.add(spec, current_mark(settings, store), vector, model, cutoff)
+
+
+# -- matching -----------------------------------------------------------------------------------
+def _digest(*parts: object) -> str:
+    return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+
+
+def _passage_tokens(p: Passage) -> str:
+    """The passage's index terms as one spaced string (what phrase checks look in, as search does)."""
+    return f" {' '.join(tokens(searchable(p.locator, p.text)))} "
+
+
+@dataclass
+class _Batch:
+    """New passages being matched, with everything the watches ask of them, computed once."""
+
+    ids: np.ndarray  # ascending
+    rows: dict[int, Passage]
+    columns: PassageColumns  # filter columns over these passages only
+    documents: DocumentTable
+    vectors: np.ndarray  # (units, dim), passage vectors and sentence vectors
+    owner: np.ndarray  # unit -> position in ids
+    token_text: dict[int, str] = field(default_factory=dict)
+    token_sets: dict[int, frozenset] = field(default_factory=dict)
+    concepts: dict[int, set[str]] | None = None
+
+    def tokens_of(self, pid: int) -> str:
+        t = self.token_text.get(pid)
+        if t is None:
+            t = self.token_text[pid] = _passage_tokens(self.rows[pid])
+        return t
+
+    def token_set(self, pid: int) -> frozenset:
+        s = self.token_sets.get(pid)
+        if s is None:
+            s = self.token_sets[pid] = frozenset(self.tokens_of(pid).split())
+        return s
+
+    def best_scores(self, queries: np.ndarray) -> np.ndarray:
+        """(watches, passages): each passage's best cosine over its units, per query vector."""
+        if not len(self.ids):
+            return np.zeros((len(queries), 0), np.float32)
+        scores = queries @ self.vectors.T  # units are grouped by passage, in passage order
+        starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
+        best = np.full((len(queries), len(self.ids)), -1.0, np.float32)
+        best[:, self.owner[starts]] = np.maximum.reduceat(scores, starts, axis=1)
+        return best
+
+
+def _load_vectors(store: Store, folder: Path, manifest: Manifest, rows: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors of `rows` (passage, then its sentence windows) from the embedding cache, the
+    snapshot's index for any the cache lacks. Returns (vectors, owner position per unit)."""
+    unit_list = [(n, uid, text_sha(text)) for n, p in enumerate(rows)
+                 for uid, text in units(p, manifest.sentence_vectors)]
+    cached = store.cached_embeddings(manifest.model, sorted({sha for _, _, sha in unit_list}))
+    vectors = np.zeros((len(unit_list), manifest.dim), np.float32)
+    index = None
+    for i, (_, uid, sha) in enumerate(unit_list):
+        blob = cached.get(sha)
+        if blob is not None:
+            vectors[i] = np.frombuffer(blob, np.float32)
+            continue
+        if index is None:
+            index = factory.load(folder)
+        try:
+            vectors[i] = index.vector(uid)
+        except KeyError:
+            pass  # not in this snapshot either: the unit cannot match by meaning
+    return vectors, np.array([n for n, _, _ in unit_list], np.int64)
+
+
+def _batch(store: Store, folder: Path, manifest: Manifest, documents: DocumentTable, ids: np.ndarray,
+           with_vectors: bool) -> _Batch:
+    found = store.passages_by_ids(ids.tolist())
+    ids = np.array(sorted(found), np.int64)
+    rows = [found[int(i)] for i in ids]
+    columns = PassageColumns.build((PassageRow(p.id, p.document_id, p.language) for p in rows), {}, list(documents))
+    if with_vectors:
+        vectors, owner = _load_vectors(store, folder, manifest, rows)
+    else:
+        vectors, owner = np.zeros((0, manifest.dim), np.float32), np.zeros(0, np.int64)
+    return _Batch(ids, found, columns, documents, vectors, owner)
+
+
+@dataclass
+class _Plan:
+    """One saved search, prepared once per run."""
+
+    watch: Watch
+    cutoff: float
+    vector: np.ndarray | None
+    phrases: list[list[str]]
+    lexical: bool  # keyword and hybrid modes: a passage with all the words (and phrases) matches
+    words: list[str]  # the query's content words (phrases are checked word for word apart)
+    filters: Filters
+    title_docs: set[str] | None
+
+
+def _plans(settings: Settings, watches: list[Watch], manifest: Manifest, documents: DocumentTable,
+           ws: WatchStore, encoder: Encoder | None) -> list[_Plan]:
+    out = []
+    for w in watches:
+        vector = None
+        if w.query_vector is not None and w.query_model == manifest.model:
+            vector = np.frombuffer(w.query_vector, np.float32)
+            model_cutoff = w.model_cutoff
+        else:  # made under another model: encode the query once more, with the snapshot's model
+            encoder = encoder or load_encoder(settings)
+            if encoder.name == manifest.model:
+                vector = np.asarray(encoder.encode_queries([_query_text(w.query)])[0], np.float32)
+                model_cutoff = float(getattr(encoder, "min_score", 0.0))
+                ws.set_vector(w.id, vector.tobytes(), encoder.name, model_cutoff)
+            else:
+                log.warning("watch %s: the index was built with %s but the encoder is %s: matching by words only",
+                            w.name, manifest.model, encoder.name)
+                model_cutoff = 1.0
+        cutoff = w.min_score if w.min_score is not None else (
+            settings.min_score if settings.min_score is not None else model_cutoff)
+        parsed = parse_query(w.query)
+        title_docs = set(documents.with_title(parsed.title_terms)) if parsed.title_terms else None
+        out.append(_Plan(
+            watch=w, cutoff=cutoff, vector=vector if w.mode != "keyword" else None,
+            phrases=[tokens(ph) for ph in parsed.phrases],
+            lexical=w.mode != "semantic",
+            words=list(dict.fromkeys(tokens(" ".join(content_words(parsed.words))))) if parsed.words else [],
+            filters=Filters(language=w.language, jurisdiction=w.jurisdiction, doc_type=w.doc_type, status=w.status,
+                            date_from=w.date_from, date_to=w.date_to),
+            title_docs=title_docs,
+        ))
+    return out
+
+
+def _search_matches(plans: list[_Plan], batch: _Batch, folder: Path) -> dict[int, list[tuple[int, float | None]]]:
+    """(passage id, similarity) per watch id, over one batch of new passages."""
+    out: dict[int, list[tuple[int, float | None]]] = defaultdict(list)
+    if not plans or not len(batch.ids):
+        return out
+    ids = batch.ids
+    dense = [p for p in plans if p.vector is not None]
+    best = batch.best_scores(np.stack([p.vector for p in dense])) if dense else None
+    row_of = {id(p): n for n, p in enumerate(dense)}
+    masks: dict[str, np.ndarray] = {}
+    canonical = np.array([batch.rows[int(i)].duplicate_of is None for i in ids], bool)
+    for plan in plans:
+        w = plan.watch
+        allowed = canonical & (ids > w.seen_through)
+        key = repr(plan.filters)
+        if key not in masks:
+            masks[key] = batch.columns.mask(plan.filters)
+        allowed &= masks[key]
+        if plan.title_docs is not None:
+            allowed &= np.array([batch.rows[int(i)].document_id in plan.title_docs for i in ids], bool)
+        if w.concepts:
+            if batch.concepts is None:
+                batch.concepts = passage_concepts(folder, ids.tolist())
+            wanted = set(w.concepts)
+            allowed &= np.array([bool(batch.concepts.get(int(i), set()) & wanted) for i in ids], bool)
+        if not allowed.any():
+            continue
+        scores = best[row_of[id(plan)]] if plan.vector is not None else None
+        hit = np.zeros(len(ids), bool)
+        if scores is not None:
+            hit |= scores >= plan.cutoff
+        if plan.lexical and plan.words:
+            for pos in np.flatnonzero(allowed & ~hit):
+                if batch.token_set(int(ids[pos])).issuperset(plan.words):
+                    hit[pos] = True
+        elif plan.lexical and plan.phrases:  # only phrases: holding them is the whole condition
+            hit |= allowed
+        hit &= allowed
+        for pos in np.flatnonzero(hit):
+            pid = int(ids[pos])
+            if plan.phrases and not all(f" {' '.join(ph)} " in batch.tokens_of(pid) for ph in plan.phrases if ph):
+                continue
+            out[w.id].append((pid, None if scores is None else round(float(scores[pos]), 5)))
+    return out
+
+
+class _History:
+    """What a document held just before a passage's extraction: the text hashes, the passage per
+    locator and the version of the previous set of passages. A set is what one extraction wrote
+    (contiguous ids, `seq` from 0), so a set starts at the latest row of the document with seq 0."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._start: dict[int, int] = {}
+        self._sets: dict[tuple[str, int], tuple[set[str], dict[str, sqlite3.Row], int | None]] = {}
+
+    def before(self, p: Passage) -> tuple[set[str], dict[str, sqlite3.Row], int | None]:
+        db = self.store.db
+        start = self._start.get(p.id)
+        if start is None:
+            row = db.execute("SELECT MAX(id) FROM passages WHERE document_id=? AND seq=0 AND id<=?",
+                             (p.document_id, p.id)).fetchone()
+            start = self._start[p.id] = int(row[0] if row[0] is not None else p.id)
+        key = (p.document_id, start)
+        if key not in self._sets:
+            prev = db.execute("SELECT MAX(id) FROM passages WHERE document_id=? AND seq=0 AND id<?",
+                              (p.document_id, start)).fetchone()[0]
+            rows = [] if prev is None else db.execute(
+                "SELECT id, version_id, locator, text_sha FROM passages WHERE document_id=? AND id>=? AND id<? "
+                "ORDER BY id", (p.document_id, prev, start)).fetchall()
+            by_locator: dict[str, sqlite3.Row] = {}
+            for r in rows:
+                by_locator.setdefault(r["locator"], r)  # a long article cut in parts: compare with its first part
+            self._sets[key] = ({r["text_sha"] for r in rows}, by_locator, rows[0]["version_id"] if rows else None)
+        return self._sets[key]
+
+
+def _classify(found: dict[int, list[tuple[int, float | None]]], rows: dict[int, Passage],
+              history: _History) -> dict[int, list[MatchDraft]]:
+    """Matches as drafts with their idempotence key; passages whose text the document already
+    held are dropped (nothing new in them)."""
+    out: dict[int, list[MatchDraft]] = {}
+    for watch_id, hits in found.items():
+        drafts = []
+        for pid, score in hits:
+            p = rows[pid]
+            shas, by_locator, _ = history.before(p)
+            if p.text_sha in shas:
+                continue  # this text was in the document already: re-extracted or re-crawled, not new
+            prev = by_locator.get(p.locator) if p.locator else None
+            drafts.append(MatchDraft(
+                key=_digest("passage", p.document_id, p.locator, p.text_sha), kind="changed" if prev else "new",
+                document_id=p.document_id, version_id=p.version_id, passage_id=pid,
+                previous_passage_id=prev["id"] if prev else None,
+                previous_version_id=prev["version_id"] if prev else None, score=score))
+        if drafts:
+            out[watch_id] = drafts
+    return out
+
+
+def _document_matches(watches: list[Watch], rows: dict[int, Passage], store: Store,
+                      history: _History) -> dict[int, list[MatchDraft]]:
+    """Followed documents: a new version with new text, or new passages of a linked document."""
+    by_doc: dict[str, list[Passage]] = defaultdict(list)
+    for p in rows.values():
+        by_doc[p.document_id].append(p)
+    out: dict[int, list[MatchDraft]] = {}
+    crawl = CrawlState(store) if watches else None
+    for w in watches:
+        drafts = []
+        followed = [p for p in by_doc.get(w.document_id, []) if p.id > w.seen_through]
+        by_version: dict[int, list[Passage]] = defaultdict(list)
+        for p in followed:
+            by_version[p.version_id].append(p)
+        for version_id, passages in sorted(by_version.items()):
+            shas, _, prev_version = history.before(min(passages, key=lambda p: p.id))
+            fresh = [p for p in sorted(passages, key=lambda p: p.id) if p.text_sha not in shas]
+            if fresh:  # a version with the same text (a re-rendered file) tells nothing new
+                drafts.append(MatchDraft(key=f"version:{version_id}", kind="version", document_id=w.document_id,
+                                         version_id=version_id, passage_id=fresh[0].id,
+                                         previous_version_id=prev_version if prev_version != version_id else None))
+        for rel in crawl.related_documents(w.document_id):
+            linked = sorted((p for p in by_doc.get(rel["id"], []) if p.id > w.seen_through), key=lambda p: p.id)
+            if linked:
+                drafts.append(MatchDraft(key=f"linked:{rel['id']}", kind="linked", document_id=rel["id"],
+                                         version_id=linked[0].version_id, passage_id=linked[0].id))
+        if drafts:
+            out[w.id] = drafts
+    return out
+
+
+def run_watches(settings: Settings, store: Store, folder: Path | None = None, encoder: Encoder | None = None,
+                deliver: bool = True) -> WatchRun:
+    """Match every watch against the passages of the snapshot `folder` (default: the served one)
+    above its mark, record what is new (once per watch and content), move the marks, and, with
+    `deliver`, send what is pending (e-mail digests, webhooks)."""
+    started = time.perf_counter()
+    clock = {"t": started}
+    run = WatchRun()
+
+    def lap(step: str) -> None:
+        now = time.perf_counter()
+        run.timings[step] = round(now - clock["t"], 4)
+        clock["t"] = now
+
+    ws = WatchStore(store)
+    watches = ws.list()
+    run.watches = len(watches)
+    folder = folder or snapshots.current(settings.index_dir)
+    if not watches or folder is None:
+        return run
+    manifest = Manifest.read(folder)
+    run.build_id = manifest.build_id
+    ids = snapshot_passage_ids(folder)
+    lowest = min(w.seen_through for w in watches)
+    new = ids[ids > lowest]
+    run.new_passages = len(new)
+    top = int(ids[-1]) if len(ids) else 0
+    searches = [w for w in watches if w.kind == "search"]
+    follows = [w for w in watches if w.kind == "document"]
+    documents = DocumentTable.load(folder)
+    plans = _plans(settings, searches, manifest, documents, ws, encoder)
+    lap("prepare")
+    history = _History(store)
+    found: dict[int, list[MatchDraft]] = defaultdict(list)
+    need_vectors = any(p.vector is not None for p in plans)
+    for start in range(0, len(new), PASSAGE_CHUNK):
+        batch = _batch(store, folder, manifest, documents, new[start:start + PASSAGE_CHUNK], need_vectors)
+        lap("read")
+        for watch_id, drafts in _classify(_search_matches(plans, batch, folder), batch.rows, history).items():
+            found[watch_id] += drafts
+        for watch_id, drafts in _document_matches(follows, batch.rows, store, history).items():
+            found[watch_id] += drafts
+        lap("match")
+    channels = {w.id: [c for c, on in (("email", w.email), ("webhook", w.webhook_url)) if on] for w in watches}
+    # every watch's mark moves, matched or not: these passages have been looked at
+    run.matches = ws.record({w.id: found.get(w.id, []) for w in watches}, top, manifest.build_id, channels)
+    lap("record")
+    if deliver:
+        from index.watch_delivery import deliver_pending
+
+        run.delivery = deliver_pending(settings, store)
+        lap("deliver")
+    run.seconds = time.perf_counter() - started
+    if run.matches:
+        log.info("watches: %d new matches over %d new passages in %.2f s", len(run.matches), len(new), run.seconds)
+    return run
+
+
+def notify_watches(settings: Settings, store: Store, report) -> dict:
+    """The after-publish step (index/ingest.py): match what the new snapshot brought, record it,
+    then deliver in the background, so a slow or failing mail server or webhook never holds up
+    indexing (or an ingest worker's writer lock). What is not delivered stays pending."""
+    run = run_watches(settings, store, report.folder, deliver=False)
+    if WatchStore(store).pending():
+        from index.watch_delivery import deliver_in_background
+
+        deliver_in_background(settings, store)
+        run.delivery = {"background": True}
+    return run.summary()
+
