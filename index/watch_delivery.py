@@ -193,8 +193,10 @@ def send_email(settings: Settings, message: EmailMessage) -> None:
 
 
 # -- webhooks -------------------------------------------------------------------------------------
-def post_webhook(url: str, payload: dict, attempts: int = WEBHOOK_ATTEMPTS, backoff: float = WEBHOOK_BACKOFF_S) -> None:
+def post_webhook(url: str, payload: dict, attempts: int | None = None, backoff: float | None = None) -> None:
     """POST `payload` as JSON; retried with exponential backoff on errors and non-2xx answers."""
+    attempts = WEBHOOK_ATTEMPTS if attempts is None else attempts
+    backoff = WEBHOOK_BACKOFF_S if backoff is None else backoff
     error = ""
     for attempt in range(attempts):
         if attempt:

@@ -20,6 +20,9 @@ from search_api.views import humanize, jurisdiction_label
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 ATOM = "application/atom+xml"
 ENTRIES = 100  # newest entries per feed
+# feedgen 1.0.0 writes an entry's links without their rel, type and title (lkiesow/python-feedgen#135,
+# open): so each entry has one link, the alternate (RFC 4287 4.2.7.2: no rel means alternate), and
+# the diff link is in the entry's content.
 FEED_RESPONSES = {200: {"content": {ATOM: {}}, "description": "An Atom feed (RFC 4287)."},
                   304: {"description": "Not modified since the ETag given in If-None-Match."}}
 
@@ -57,9 +60,7 @@ def _match_entry(fg: FeedGenerator, w: Watch, v: MatchView) -> None:
     fe = fg.add_entry(order="append")
     fe.id(_tag(w.created_at, f"watch/{w.id}/match/{m.id}"))
     fe.title(v.title)
-    fe.link(href=v.passage_url, rel="alternate", type="text/html")
-    if v.diff_url:
-        fe.link(href=v.diff_url, rel="related", type="text/html", title="What changed")
+    fe.link(href=v.passage_url)  # the one link: see the note on feedgen above
     fe.updated(m.matched_at)
     fe.published(m.matched_at)
     if v.jurisdiction:
@@ -121,12 +122,14 @@ def new_feed(request: Request, ws: WatchStoreDep, store: StoreDep, settings: Set
         fe.id(_tag(started, f"version/{r['version_id']}"))
         label = "New version" if r["previous_version_id"] else "New document"
         fe.title(f"{label}: {d.title}")
-        fe.link(href=f"{base}/documents/{d.id}", rel="alternate", type="text/html")
-        if r["previous_version_id"]:
-            fe.link(href=f"{base}/documents/{d.id}?tab=changes", rel="related", type="text/html", title="What changed")
+        fe.link(href=f"{base}/documents/{d.id}")
         fe.updated(fetched)
         fe.published(fetched)
         fe.category(term=d.jurisdiction, label=jurisdiction_label(d.jurisdiction))
-        facts = [jurisdiction_label(d.jurisdiction), humanize(d.doc_type), humanize(d.status), d.date]
-        fe.summary(" · ".join(f for f in facts if f and f != "—"))
+        facts = " · ".join(f for f in (jurisdiction_label(d.jurisdiction), humanize(d.doc_type), humanize(d.status),
+                                          d.date) if f and f != "—")
+        fe.summary(facts)
+        if r["previous_version_id"]:
+            fe.content(f'<p>{escape(facts)}</p><p><a href="{escape(base)}/documents/{escape(d.id)}?tab=changes">'
+                       "What changed</a></p>", type="html")
     return _atom(fg, etag)
