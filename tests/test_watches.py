@@ -7,10 +7,8 @@ test_watches_e2e.py."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
-from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import feedparser
@@ -27,40 +25,13 @@ from index.watch_delivery import wait_for_deliveries
 from index.watch_match import CONCEPT_TAGS, create_watch, run_watches
 from pipeline.encoders import FakeEncoder
 from tests.conftest import write_csv
+from tests.watch_helpers import free_port, smtp  # noqa: F401 (smtp: a fixture)
 
 NEW_DOC = "us-ca/SB1120_2024_chaptered.txt"  # not in the small corpus; US-CA, like SB 53 which is
 MD_DOC = "us-md/HB338_2024_facial_recognition.md"
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    """A local SMTP server (aiosmtpd) that keeps what it receives."""
-    from aiosmtpd.controller import Controller
-
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.url = f"smtp://127.0.0.1:{controller.port}"
-    yield box
-    controller.stop()
-
-
 @pytest.fixture
 def webhook():
     """A local HTTP endpoint answering the statuses in `.script` in turn (then 200), recording bodies."""
@@ -505,3 +476,24 @@ def test_watch_commands(settings, small_corpus, tmp_path, shared, corpus_rows, m
         assert "no watch named 'review'" in run("watch", "remove", "review", code=1)
     finally:
         get_settings.cache_clear()
+
+
+def test_text_that_comes_back_is_not_reported_again(settings, small_corpus, tmp_path, shared, corpus_rows):
+    """Amended, reverted, amended again: the third version brings back the text of the first
+    amendment, already reported, so the watch's unique key keeps it from being reported twice."""
+    store = small_corpus
+    civil = watch(settings, store, name="civil", query="civil action", mode="keyword")
+    original = (shared / "corpus" / MD_DOC).read_text(encoding="utf-8")
+    amended = original.replace("MAY BRING A CIVIL ACTION", "MAY BRING A CIVIL ACTION FOR DAMAGES")
+    key = f"file:{shared / 'corpus' / MD_DOC}"
+    ws = WatchStore(store)
+    counts = []
+    for n, text in enumerate([amended, original + "\n", amended + "\n\n"]):  # new bytes each time
+        path = tmp_path / f"v{n}.md"
+        path.write_text(text, encoding="utf-8")
+        import_csv(store, write_csv(tmp_path / f"v{n}.csv", [dict(corpus_rows[MD_DOC], path=str(path), sha256="",
+                                                                  source_key=key)]))
+        Ingest(settings, store, FakeEncoder()).run()
+        counts.append(ws.match_count(civil.id))
+    assert counts == [1, 2, 2]
+    assert len({m.passage_id for m in ws.matches(civil.id)}) == 2
