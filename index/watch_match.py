@@ -209,7 +209,7 @@ class _Batch:
     vectors: np.ndarray  # (units, dim), passage vectors and sentence vectors
     owner: np.ndarray  # unit -> position in ids
     token_text: dict[int, str] = field(default_factory=dict)
-    token_sets: dict[int, frozenset] = field(default_factory=dict)
+    postings: dict[str, np.ndarray] | None = None  # term -> positions of the passages holding it
     concepts: dict[int, set[str]] | None = None
 
     def tokens_of(self, pid: int) -> str:
@@ -218,11 +218,21 @@ class _Batch:
             t = self.token_text[pid] = _passage_tokens(self.rows[pid])
         return t
 
-    def token_set(self, pid: int) -> frozenset:
-        s = self.token_sets.get(pid)
-        if s is None:
-            s = self.token_sets[pid] = frozenset(self.tokens_of(pid).split())
-        return s
+    def with_all(self, terms: list[str]) -> np.ndarray:
+        """Mask over the batch: passages holding every one of `terms` (a small term index of the
+        batch, built on first use, so 1,000 keyword watches cost array ANDs, not string scans)."""
+        if self.postings is None:
+            positions: dict[str, list[int]] = defaultdict(list)
+            for n, pid in enumerate(self.ids.tolist()):
+                for term in set(self.tokens_of(pid).split()):
+                    positions[term].append(n)
+            self.postings = {t: np.array(v, np.int64) for t, v in positions.items()}
+        mask = np.ones(len(self.ids), bool)
+        for term in terms:
+            hit = np.zeros(len(self.ids), bool)
+            hit[self.postings.get(term, np.zeros(0, np.int64))] = True
+            mask &= hit
+        return mask
 
     def best_scores(self, queries: np.ndarray) -> np.ndarray:
         """(watches, passages): each passage's best cosine over its units, per query vector."""
@@ -350,9 +360,7 @@ def _search_matches(plans: list[_Plan], batch: _Batch, folder: Path) -> dict[int
         if scores is not None:
             hit |= scores >= plan.cutoff
         if plan.lexical and plan.words:
-            for pos in np.flatnonzero(allowed & ~hit):
-                if batch.token_set(int(ids[pos])).issuperset(plan.words):
-                    hit[pos] = True
+            hit |= batch.with_all(plan.words)
         elif plan.lexical and plan.phrases:  # only phrases: holding them is the whole condition
             hit |= allowed
         hit &= allowed
