@@ -31,6 +31,7 @@ import sqlite3
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -163,10 +164,26 @@ def check_watch(spec: WatchSpec, folder: Path | None, store: Store) -> None:
         raise WatchError("; ".join(problems))
 
 
-def _query_text(query: str) -> str:
-    """What a query's vector is computed from: the same text a search ranks by."""
+@dataclass(frozen=True)
+class _QueryParts:
+    text: str  # what the query vector is computed from: the same text a search ranks by
+    phrases: tuple[tuple[str, ...], ...]  # index terms of each quoted phrase
+    words: tuple[str, ...]  # index terms of the content words
+    title_terms: tuple[str, ...]
+
+
+@lru_cache(maxsize=8192)  # a long-running process (ingest worker, server) parses each watch's query once
+def _query_parts(query: str) -> _QueryParts:
     parsed = parse_query(query)
-    return parsed.text or " ".join(parsed.title_terms)
+    return _QueryParts(
+        text=parsed.text or " ".join(parsed.title_terms),
+        phrases=tuple(t for t in (tuple(tokens(ph)) for ph in parsed.phrases) if t),
+        words=tuple(dict.fromkeys(tokens(" ".join(content_words(parsed.words))))) if parsed.words else (),
+        title_terms=tuple(parsed.title_terms))
+
+
+def _query_text(query: str) -> str:
+    return _query_parts(query).text
 
 
 def create_watch(settings: Settings, store: Store, spec: WatchSpec, encoder: Encoder | None = None) -> Watch:
@@ -287,7 +304,7 @@ class _Plan:
     watch: Watch
     cutoff: float
     vector: np.ndarray | None
-    phrases: list[list[str]]
+    phrases: tuple[tuple[str, ...], ...]
     lexical: bool  # keyword and hybrid modes: a passage with all the words (and phrases) matches
     words: list[str]  # the query's content words (phrases are checked word for word apart)
     filters: Filters
@@ -314,13 +331,11 @@ def _plans(settings: Settings, watches: list[Watch], manifest: Manifest, documen
                 model_cutoff = 1.0
         cutoff = w.min_score if w.min_score is not None else (
             settings.min_score if settings.min_score is not None else model_cutoff)
-        parsed = parse_query(w.query)
-        title_docs = set(documents.with_title(parsed.title_terms)) if parsed.title_terms else None
+        parts = _query_parts(w.query)
+        title_docs = set(documents.with_title(parts.title_terms)) if parts.title_terms else None
         out.append(_Plan(
             watch=w, cutoff=cutoff, vector=vector if w.mode != "keyword" else None,
-            phrases=[tokens(ph) for ph in parsed.phrases],
-            lexical=w.mode != "semantic",
-            words=list(dict.fromkeys(tokens(" ".join(content_words(parsed.words))))) if parsed.words else [],
+            phrases=parts.phrases, lexical=w.mode != "semantic", words=list(parts.words),
             filters=Filters(language=w.language, jurisdiction=w.jurisdiction, doc_type=w.doc_type, status=w.status,
                             date_from=w.date_from, date_to=w.date_to),
             title_docs=title_docs,
@@ -366,7 +381,7 @@ def _search_matches(plans: list[_Plan], batch: _Batch, folder: Path) -> dict[int
         hit &= allowed
         for pos in np.flatnonzero(hit):
             pid = int(ids[pos])
-            if plan.phrases and not all(f" {' '.join(ph)} " in batch.tokens_of(pid) for ph in plan.phrases if ph):
+            if plan.phrases and not all(f" {' '.join(ph)} " in batch.tokens_of(pid) for ph in plan.phrases):
                 continue
             out[w.id].append((pid, None if scores is None else round(float(scores[pos]), 5)))
     return out

@@ -4,7 +4,7 @@
     .venv/bin/python -m tests.screenshots --data-dir /path/to/data --out docs/screenshots
 
 Serves the real app over that data folder (with the model the index was built with), drives
-Debian's headless Chromium through search → facet → comparison → document → corpus → 360 px,
+Debian's headless Chromium through search → facet → comparison → document → corpus → what's new → 360 px,
 and writes palette-quantised PNGs (each under 300 KB)."""
 from __future__ import annotations
 
@@ -69,6 +69,8 @@ def take(data_dir: Path, out: Path, query: str, compare_query: str) -> list[Path
             save(d, "document", full_page=True)
         d.get(f"{base}/corpus")
         save(d, "corpus", full_page=True)
+        d.get(f"{base}/new")
+        save(d, "new", full_page=True)
         set_viewport(d, 360, 780)
         d.get(f"{base}/?q={quote_plus(query)}")
         save(d, "mobile", full_page=True, max_height=1600)

@@ -113,6 +113,10 @@ def make_watches(store, encoder, snapshot_columns, n: int, mark: int, min_score:
 
 
 def reset(store, mark: int) -> None:
+    """Back to before the run, caches included: each repeat is measured cold, as a command runs."""
+    from index.watch_match import _query_parts
+
+    _query_parts.cache_clear()
     with store.transaction() as db:
         db.execute("DELETE FROM watch_matches")
         db.execute("UPDATE watches SET seen_through=?, last_run_at=NULL", (mark,))
