@@ -15,8 +15,9 @@ What counts as a match, per watch mode (the same cutoff and words as a search):
 - keyword: the passage holds every content word of the query;
 - hybrid (default): either.
 Quoted phrases are required word for word and `title:` terms narrow to documents, as in search;
-filters and concepts narrow first. Copies of a passage (the same text in another format of the
-act) are never reported: their canonical passage is.
+filters and concepts narrow first. A copy of a passage in another document of the same
+jurisdiction and type (another format or reading of the same act) is not reported: its first copy
+was; a copy elsewhere (a state bill taking over a model bill's section) is news and is reported.
 
 Then each matching passage is compared with the earlier passages of its document: the same text
 there means nothing new (a re-extraction, a re-crawled unchanged page: not reported); the same
@@ -223,6 +224,7 @@ class _Batch:
     rows: dict[int, Passage]
     columns: PassageColumns  # filter columns over these passages only
     documents: DocumentTable
+    reportable: np.ndarray  # False for copies of a passage of the same jurisdiction and document type
     vectors: np.ndarray  # (units, dim), passage vectors and sentence vectors
     owner: np.ndarray  # unit -> position in ids
     token_text: dict[int, str] = field(default_factory=dict)
@@ -294,7 +296,21 @@ def _batch(store: Store, folder: Path, manifest: Manifest, documents: DocumentTa
         vectors, owner = _load_vectors(store, folder, manifest, rows)
     else:
         vectors, owner = np.zeros((0, manifest.dim), np.float32), np.zeros(0, np.int64)
-    return _Batch(ids, found, columns, documents, vectors, owner)
+    return _Batch(ids, found, columns, documents, _reportable(store, documents, rows), vectors, owner)
+
+
+def _reportable(store: Store, documents: DocumentTable, rows: list[Passage]) -> np.ndarray:
+    """Which passages are news: all but copies (pipeline/dedupe.py links) of a passage in a
+    document of the same jurisdiction and type, i.e. the same act in another format or reading."""
+    copies = [p for p in rows if p.duplicate_of is not None]
+    originals = store.passages_by_ids([p.duplicate_of for p in copies]) if copies else {}
+
+    def kind(doc_id: str) -> tuple[str, str] | None:
+        return (documents.get(doc_id).jurisdiction, documents.get(doc_id).doc_type) if doc_id in documents else None
+
+    same = {p.id for p in copies if p.duplicate_of in originals
+            and kind(originals[p.duplicate_of].document_id) == kind(p.document_id)}
+    return np.array([p.id not in same for p in rows], bool)
 
 
 @dataclass
@@ -353,10 +369,9 @@ def _search_matches(plans: list[_Plan], batch: _Batch, folder: Path) -> dict[int
     best = batch.best_scores(np.stack([p.vector for p in dense])) if dense else None
     row_of = {id(p): n for n, p in enumerate(dense)}
     masks: dict[str, np.ndarray] = {}
-    canonical = np.array([batch.rows[int(i)].duplicate_of is None for i in ids], bool)
     for plan in plans:
         w = plan.watch
-        allowed = canonical & (ids > w.seen_through)
+        allowed = batch.reportable & (ids > w.seen_through)
         key = repr(plan.filters)
         if key not in masks:
             masks[key] = batch.columns.mask(plan.filters)

@@ -497,3 +497,27 @@ def test_text_that_comes_back_is_not_reported_again(settings, small_corpus, tmp_
         counts.append(ws.match_count(civil.id))
     assert counts == [1, 2, 2]
     assert len({m.passage_id for m in ws.matches(civil.id)}) == 2
+
+
+def test_copies_of_the_same_act_are_not_news_but_a_copy_elsewhere_is(settings, small_corpus, tmp_path, shared,
+                                                                     corpus_rows):
+    """The Maryland act imported again as another file of the same jurisdiction and type (another
+    format of the same act) reports nothing; the same text as another state's bill (a model bill
+    taken over) is reported."""
+    store = small_corpus
+    fr = watch(settings, store, name="fr", query="facial recognition technology", mode="keyword")
+    ws = WatchStore(store)
+    path = str(shared / "corpus" / MD_DOC)
+    import_csv(store, write_csv(tmp_path / "same.csv", [dict(corpus_rows[MD_DOC], path=path, source_key="print:md-hb338",
+                                                             title="Maryland HB 338 (print)")]))
+    Ingest(settings, store, FakeEncoder()).run()
+    same = doc_id(store, "print:md-hb338")
+    assert any(p.duplicate_of for p in store.passages(same))  # linked as copies by the dedupe stage
+    assert ws.match_count(fr.id) == 0
+    import_csv(store, write_csv(tmp_path / "other.csv", [dict(corpus_rows[MD_DOC], path=path, source_key="ct:sb2",
+                                                              jurisdiction="US-CT", doc_type="bill",
+                                                              title="Connecticut SB 2 (model bill text)")]))
+    Ingest(settings, store, FakeEncoder()).run()
+    other = doc_id(store, "ct:sb2")
+    found = {m.passage_id for m in ws.matches(fr.id, limit=100)}
+    assert found == holding(store, other, ["facial", "recognition", "technology"]) and found
