@@ -124,14 +124,14 @@ def run_cmd(
     run = run_watches(settings(), store, deliver=deliver)
     if run.watches and not run.build_id:
         fail("no index yet: run `ailex index` (or import documents) first")
-    views = describe(store, run.matches, base_url(settings()))
+    views = describe(store, run.matches(store), base_url(settings()))
     if as_json:
         print_json({**run.summary(), "matches": [v.as_json() for v in views]})
         return
     if not run.watches:
         typer.echo("no watches")
         return
-    typer.echo(f"{run.watches} watches over {run.new_passages} new passages: {len(run.matches)} new matches "
+    typer.echo(f"{run.watches} watches over {run.new_passages} new passages: {len(run.match_ids)} new matches "
                f"in {run.seconds:.2f} s")
     for v in views:
         typer.secho(f"[{v.match.watch}] {v.title}", bold=True)

@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import urlparse
 
 from pydantic import Field, field_validator, model_validator
@@ -220,10 +221,11 @@ class WatchMatch(Record):
     matched_at: datetime
 
 
-class MatchDraft(Record):
-    """A match found by a run, before the store gives it an id (or finds it already known)."""
+class MatchDraft(NamedTuple):
+    """A match a run found, before the store gives it an id (or finds its key known). A plain
+    tuple, not a pydantic record: a run can find tens of thousands (1,000 watches x 1,000 new
+    passages at the model's cutoff), and the stored `WatchMatch` is the record others read."""
 
-    schema_version: int = WATCH_SCHEMA_VERSION
     key: str
     kind: MatchKind
     document_id: str
@@ -232,6 +234,12 @@ class MatchDraft(Record):
     previous_passage_id: int | None = None
     previous_version_id: int | None = None
     score: float | None = None
+
+
+@dataclass
+class Recorded:
+    ids: list[int] = field(default_factory=list)  # the new matches' ids, ascending
+    by_kind: dict[str, int] = field(default_factory=dict)
 
 
 class WatchDelivery(Record):
@@ -298,33 +306,32 @@ class WatchStore:
 
     # -- matches ---------------------------------------------------------------------------
     def record(self, found: dict[int, list[MatchDraft]], seen_through: int, build_id: str,
-               channels: dict[int, list[str]]) -> list[WatchMatch]:
+               channels: dict[int, list[str]]) -> Recorded:
         """Store what a run found for each watch id (a key already known is skipped), queue each new
         match on the watch's channels, and move every listed watch's mark to `seen_through`, in one
         transaction: a crash leaves either all of it or none, and never a match without its
-        deliveries. Returns the matches that are new."""
+        deliveries. The writer holds the database (BEGIN IMMEDIATE) and ids only grow
+        (AUTOINCREMENT), so the new matches are exactly those above the highest id before."""
         now = utcnow().isoformat()
-        new_ids: list[int] = []
         with self.store.transaction() as db:
-            for watch_id, drafts in found.items():
-                for d in drafts:
-                    cur = db.execute(
-                        """INSERT OR IGNORE INTO watch_matches (watch_id, key, kind, document_id, version_id,
-                               passage_id, previous_passage_id, previous_version_id, score, build_id, matched_at,
-                               schema_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)""",
-                        (watch_id, d.key, d.kind, d.document_id, d.version_id, d.passage_id, d.previous_passage_id,
-                         d.previous_version_id, d.score, build_id, now, WATCH_SCHEMA_VERSION))
-                    if cur.rowcount:
-                        new_ids.append(int(cur.lastrowid))
-                        db.executemany(
-                            "INSERT OR IGNORE INTO watch_deliveries (match_id, channel, schema_version) VALUES (?,?,?)",
-                            [(cur.lastrowid, c, WATCH_SCHEMA_VERSION) for c in channels.get(watch_id, [])])
+            before = db.execute("SELECT COALESCE(MAX(id), 0) FROM watch_matches").fetchone()[0]
+            db.executemany(
+                """INSERT OR IGNORE INTO watch_matches (watch_id, key, kind, document_id, version_id, passage_id,
+                       previous_passage_id, previous_version_id, score, build_id, matched_at, schema_version)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?)""",
+                ((watch_id, *d, build_id, now, WATCH_SCHEMA_VERSION) for watch_id, drafts in found.items() for d in drafts))
+            new = db.execute("SELECT id, watch_id, kind FROM watch_matches WHERE id > ? ORDER BY id", (before,)).fetchall()
+            db.executemany("INSERT OR IGNORE INTO watch_deliveries (match_id, channel, schema_version) VALUES (?,?,?)",
+                           ((r[0], c, WATCH_SCHEMA_VERSION) for r in new for c in channels.get(r[1], [])))
             ids = list(found)
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 db.execute(f"UPDATE watches SET seen_through=MAX(seen_through, ?), last_run_at=? "
                            f"WHERE id IN ({','.join('?' * len(chunk))})", [int(seen_through), now, *chunk])
-        return self.matches_by_ids(new_ids)
+        kinds: dict[str, int] = {}
+        for r in new:
+            kinds[r[2]] = kinds.get(r[2], 0) + 1
+        return Recorded([r[0] for r in new], kinds)
 
     def matches_by_ids(self, ids: list[int]) -> list[WatchMatch]:
         out: list[WatchMatch] = []

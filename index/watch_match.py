@@ -68,17 +68,18 @@ class WatchRun:
     build_id: str = ""
     watches: int = 0
     new_passages: int = 0  # passages above the lowest mark, looked at
-    matches: list[WatchMatch] = field(default_factory=list)  # newly recorded (nothing already known)
+    match_ids: list[int] = field(default_factory=list)  # matches recorded by this run (nothing already known)
+    by_kind: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     delivery: dict | None = None  # what delivery did (None: not attempted in this run, or in the background)
 
+    def matches(self, store: Store) -> list[WatchMatch]:
+        return WatchStore(store).matches_by_ids(self.match_ids)
+
     def summary(self) -> dict:
-        kinds: dict[str, int] = defaultdict(int)
-        for m in self.matches:
-            kinds[m.kind] += 1
         return {"build_id": self.build_id, "watches": self.watches, "new_passages": self.new_passages,
-                "matches": len(self.matches), "by_kind": dict(kinds), "seconds": round(self.seconds, 3),
+                "matches": len(self.match_ids), "by_kind": self.by_kind, "seconds": round(self.seconds, 3),
                 "delivery": self.delivery}
 
 
@@ -436,24 +437,32 @@ class _History:
 def _classify(found: dict[int, list[tuple[int, float | None]]], rows: dict[int, Passage],
               history: _History) -> dict[int, list[MatchDraft]]:
     """Matches as drafts with their idempotence key; passages whose text the document already
-    held are dropped (nothing new in them)."""
+    held are dropped (nothing new in them). A passage's verdict is worked out once, however many
+    watches it matched."""
+    verdicts: dict[int, MatchDraft | None] = {}
     out: dict[int, list[MatchDraft]] = {}
     for watch_id, hits in found.items():
         drafts = []
         for pid, score in hits:
-            p = rows[pid]
-            shas, by_locator, _ = history.before(p)
-            if p.text_sha in shas:
-                continue  # this text was in the document already: re-extracted or re-crawled, not new
-            prev = by_locator.get(p.locator) if p.locator else None
-            drafts.append(MatchDraft(
-                key=_digest("passage", p.document_id, p.locator, p.text_sha), kind="changed" if prev else "new",
-                document_id=p.document_id, version_id=p.version_id, passage_id=pid,
-                previous_passage_id=prev["id"] if prev else None,
-                previous_version_id=prev["version_id"] if prev else None, score=score))
+            if pid not in verdicts:
+                verdicts[pid] = _verdict(rows[pid], history)
+            verdict = verdicts[pid]
+            if verdict is not None:
+                drafts.append(verdict._replace(score=score))
         if drafts:
             out[watch_id] = drafts
     return out
+
+
+def _verdict(p: Passage, history: _History) -> MatchDraft | None:
+    shas, by_locator, _ = history.before(p)
+    if p.text_sha in shas:
+        return None  # this text was in the document already: re-extracted or re-crawled, not new
+    prev = by_locator.get(p.locator) if p.locator else None
+    return MatchDraft(key=_digest("passage", p.document_id, p.locator, p.text_sha), kind="changed" if prev else "new",
+                      document_id=p.document_id, version_id=p.version_id, passage_id=p.id,
+                      previous_passage_id=prev["id"] if prev else None,
+                      previous_version_id=prev["version_id"] if prev else None)
 
 
 def _document_matches(watches: list[Watch], rows: dict[int, Passage], store: Store,
@@ -532,7 +541,8 @@ def run_watches(settings: Settings, store: Store, folder: Path | None = None, en
         lap("match")
     channels = {w.id: [c for c, on in (("email", w.email), ("webhook", w.webhook_url)) if on] for w in watches}
     # every watch's mark moves, matched or not: these passages have been looked at
-    run.matches = ws.record({w.id: found.get(w.id, []) for w in watches}, top, manifest.build_id, channels)
+    recorded = ws.record({w.id: found.get(w.id, []) for w in watches}, top, manifest.build_id, channels)
+    run.match_ids, run.by_kind = recorded.ids, recorded.by_kind
     lap("record")
     if deliver:
         from index.watch_delivery import deliver_pending
@@ -540,8 +550,8 @@ def run_watches(settings: Settings, store: Store, folder: Path | None = None, en
         run.delivery = deliver_pending(settings, store)
         lap("deliver")
     run.seconds = time.perf_counter() - started
-    if run.matches:
-        log.info("watches: %d new matches over %d new passages in %.2f s", len(run.matches), len(new), run.seconds)
+    if run.match_ids:
+        log.info("watches: %d new matches over %d new passages in %.2f s", len(run.match_ids), len(new), run.seconds)
     return run
 
 

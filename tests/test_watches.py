@@ -152,7 +152,7 @@ def test_a_new_document_is_matched_once_whatever_happens_next(settings, small_co
 
     # nothing is reported twice: a manual run, a rebuilt index, a re-import of the unchanged file,
     # a re-extraction (new passage rows, same text), and a restart (new store object)
-    assert run_watches(settings, store).matches == []
+    assert run_watches(settings, store).match_ids == []
     Ingest(settings, store, FakeEncoder()).publish(rebuild=True)
     add_document(store, tmp_path, shared, corpus_rows)
     Ingest(settings, store, FakeEncoder()).run()
@@ -160,7 +160,7 @@ def test_a_new_document_is_matched_once_whatever_happens_next(settings, small_co
     assert redo.index.new_passages  # the re-extraction did publish new passage ids
     assert redo.after_publish["notify_watches"]["matches"] == 0
     restarted = Store(settings.data_dir)
-    assert run_watches(settings, restarted).matches == []
+    assert run_watches(settings, restarted).match_ids == []
     assert {w.name: reported(w) for w in (ai, phrase)} == first
 
 
@@ -279,7 +279,7 @@ def test_email_digest_is_sent_and_a_failed_send_is_retried_next_run(settings, sm
 
     up = down.model_copy(update={"smtp_url": SecretStr(smtp.url)})
     run = run_watches(up, store)  # nothing new to match; the pending digest goes out
-    assert run.matches == [] and run.delivery["email"] == {"messages": 1, "failed": 0, "matches": len(matches)}
+    assert run.match_ids == [] and run.delivery["email"] == {"messages": 1, "failed": 0, "matches": len(matches)}
     (msg,) = smtp.messages
     assert msg["To"] == "officer@example.org" and "mail" in msg["Subject"] and str(len(matches)) in msg["Subject"]
     parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in msg.walk() if not p.is_multipart()}

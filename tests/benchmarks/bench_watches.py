@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             assert run.new_passages == n_new, (run.new_passages, n_new)
             runs.append(run.seconds)
             timings.append(run.timings)
-            matches.append(len(run.matches))
+            matches.append(len(run.match_ids))
             naive.append(naive_seconds(settings, store, encoder, new_ids, args.naive_sample) * args.watches / args.naive_sample)
         batch_s, naive_s = summary(runs), summary(naive)
         units = sum(len(units_of(p, settings.sentence_vectors)) for p in store.passages_by_ids(new_ids.tolist()).values())
