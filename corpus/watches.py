@@ -258,6 +258,10 @@ class WatchStore:
 
     def __init__(self, store: Store):
         self.store = store
+        present = {r[0] for r in store.db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE 'watch%'")}
+        if present >= {"watches", "watch_matches", "watch_deliveries"}:
+            return  # made before: no write lock taken (a replica's store copy may be read-only)
         with store.transaction() as db:
             for statement in WATCH_SCHEMA.split(";"):  # not executescript: it would COMMIT early
                 if statement.strip():

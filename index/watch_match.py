@@ -395,11 +395,12 @@ def _search_matches(plans: list[_Plan], batch: _Batch, folder: Path) -> dict[int
         elif plan.lexical and plan.phrases:  # only phrases: holding them is the whole condition
             hit |= allowed
         hit &= allowed
-        for pos in np.flatnonzero(hit):
-            pid = int(ids[pos])
+        where = np.flatnonzero(hit)
+        shown = [None] * len(where) if scores is None else np.round(scores[where], 5).tolist()
+        for pid, score in zip(ids[where].tolist(), shown):
             if plan.phrases and not all(f" {' '.join(ph)} " in batch.tokens_of(pid) for ph in plan.phrases):
                 continue
-            out[w.id].append((pid, None if scores is None else round(float(scores[pos]), 5)))
+            out[w.id].append((pid, score))
     return out
 
 
@@ -448,7 +449,7 @@ def _classify(found: dict[int, list[tuple[int, float | None]]], rows: dict[int, 
                 verdicts[pid] = _verdict(rows[pid], history)
             verdict = verdicts[pid]
             if verdict is not None:
-                drafts.append(verdict._replace(score=score))
+                drafts.append(MatchDraft(*verdict[:-1], score))
         if drafts:
             out[watch_id] = drafts
     return out
