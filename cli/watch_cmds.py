@@ -96,7 +96,8 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON (a l
         pending = ws.pending(w.id)
         typer.secho(f"{w.name}", bold=True, nl=False)
         typer.echo(f"  {what}{'  ' + ' '.join(extra) if extra else ''}")
-        typer.echo(f"    {ws.match_count(w.id)} matches; last run {w.last_run_at.isoformat() if w.last_run_at else 'never'}"
+        n = ws.match_count(w.id)
+        typer.echo(f"    {n} match{'es' if n != 1 else ''}; last run {w.last_run_at.isoformat() if w.last_run_at else 'never'}"
                    + (f"; pending: {', '.join(f'{n} {c}' for c, n in pending.items())}" if pending else ""))
 
 

@@ -431,7 +431,7 @@ def test_whats_new_page(settings, small_corpus, tmp_path, shared, corpus_rows):
         home = client.get("/").text
     assert '<a href="/new"' in home and 'aria-current="page">What\'s new' in html
     new_doc = doc_id(store, NEW_DOC)
-    arrivals, watches = html.split('id="watches-h"')
+    watches, arrivals = html.split('id="arrivals-h"')
     assert arrivals.count(f'href="/documents/{new_doc}"') == 1 and "New document" in arrivals
     latest = WatchStore(store).matches(WatchStore(store).get("page").id, limit=5)
     for m in latest:
@@ -471,7 +471,7 @@ def test_watch_commands(settings, small_corpus, tmp_path, shared, corpus_rows, m
         out = json.loads(run("watch", "run", "--json"))
         assert out["matches"] and all(m["watch"] == "review" and m["kind"] == "new" for m in out["matches"])
         assert "0 new matches" in run("watch", "run")
-        assert f"{len(out['matches'])} matches" in run("watch", "list")
+        assert f"{len(out['matches'])} match" in run("watch", "list")
         assert "removed" in run("watch", "remove", "review")
         assert "no watch named 'review'" in run("watch", "remove", "review", code=1)
     finally:

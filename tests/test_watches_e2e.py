@@ -68,7 +68,7 @@ def test_add_a_watch_import_a_document_find_it_once_by_feed_page_and_mail(settin
     links = [e.link for e in feed.entries]
     assert sorted(links) == sorted(f"https://ailex.example.org/documents/{new_doc}#p-{m.passage_id}" for m in matches)
     assert all(e.title.startswith(f"New passage: {title}") for e in feed.entries)
-    arrivals, by_watch = page.split('id="watches-h"')
+    by_watch, arrivals = page.split('id="arrivals-h"')
     assert arrivals.count(f'<a href="/documents/{new_doc}">') == 1  # the new document, once
     shown = [m for m in matches[:5] if by_watch.count(f"#p-{m.passage_id}\"") == 1]
     assert len(shown) == min(5, len(matches))  # the latest matches, each once

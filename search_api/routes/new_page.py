@@ -10,7 +10,7 @@ from search_api.routes.watches import link_base
 from search_api.views import templates
 
 router = APIRouter(include_in_schema=False)
-VERSIONS = 30
+VERSIONS = 20
 MATCHES_PER_WATCH = 5
 
 
@@ -25,5 +25,13 @@ def new_page(request: Request, store: StoreDep, ws: WatchStoreDep, settings: Set
     base = link_base(request, settings.public_url)
     watches = [(w, ws.match_count(w.id), describe(store, ws.matches(w.id, MATCHES_PER_WATCH), ""))
                for w in ws.list()]
+    followed = {}
+    for w, _, _ in watches:
+        if w.kind == "document":
+            try:
+                followed[w.document_id] = store.get_document(w.document_id).title
+            except KeyError:
+                followed[w.document_id] = w.document_id
     return templates.TemplateResponse(request, "new.html", {
-        "nav": "new", "arrivals": arrivals, "watches": watches, "feed_url": f"{base}/feeds/new.atom"})
+        "nav": "new", "arrivals": arrivals, "watches": watches, "followed": followed,
+        "feed_url": f"{base}/feeds/new.atom"})
