@@ -424,6 +424,7 @@ def test_watches_api(settings, small_corpus, tmp_path, shared, corpus_rows):
 def test_whats_new_page(settings, small_corpus, tmp_path, shared, corpus_rows):
     store = small_corpus
     watch(settings, store, name="page", query='"utilization review"', mode="keyword")
+    watch(settings, store, name="md", kind="document", document_id=doc_id(store, MD_DOC))
     add_document(store, tmp_path, shared, corpus_rows)
     Ingest(settings, store, FakeEncoder()).run()
     with TestClient(_app(settings)) as client:
@@ -437,6 +438,7 @@ def test_whats_new_page(settings, small_corpus, tmp_path, shared, corpus_rows):
     for m in latest:
         assert watches.count(f"/documents/{new_doc}#p-{m.passage_id}") == 1
     assert 'href="/feeds/watches/page.atom"' in watches and 'type="application/atom+xml"' in html
+    assert f'follows <a href="/documents/{doc_id(store, MD_DOC)}">Maryland HB 338' in watches
     assert "<script>" not in html and "style=" not in html  # CSP: no inline script or style
 
 
