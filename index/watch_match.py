@@ -11,7 +11,8 @@ the run reads the snapshot's passage ids and document table, not its vectors or 
 
 What counts as a match, per watch mode (the same cutoff and words as a search):
 - semantic: the passage's best vector (itself or one of its sentences) has cosine >= the cutoff
-  (the watch's `min_score`, else AILEX_MIN_SCORE, else the model's calibrated cutoff);
+  (the watch's `min_score`, else AILEX_MIN_SCORE, else the model's calibrated cutoff; with none of
+  them, a watch has no cutoff to stop at, so it matches by words only);
 - keyword: the passage holds every content word of the query;
 - hybrid (default): either.
 Quoted phrases are required word for word and `title:` terms narrow to documents, as in search;
@@ -50,7 +51,7 @@ from index.metadata import FILENAME as COLUMNS_FILE
 from index.metadata import Filters, PassageColumns, PassageRow
 from index.query import parse_query
 from index.units import units
-from pipeline.encoders import Encoder, load_encoder
+from pipeline.encoders import Encoder, EncoderError, load_encoder
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +203,11 @@ def create_watch(settings: Settings, store: Store, spec: WatchSpec, encoder: Enc
     vector, model, cutoff = None, "", 0.0
     if spec.kind == "search":
         encoder = encoder or load_encoder(settings)
-        vector = np.asarray(encoder.encode_queries([_query_text(spec.query)])[0], np.float32).tobytes()
         model, cutoff = encoder.name, float(getattr(encoder, "min_score", 0.0))
+        if spec.mode == "semantic" and effective_cutoff(settings, spec.min_score, cutoff) is None:
+            raise WatchError(f"min_score: {model} has no calibrated similarity cutoff and AILEX_MIN_SCORE is not set: "
+                             "give the watch a min_score (a semantic watch without one would report every passage)")
+        vector = np.asarray(encoder.encode_queries([_query_text(spec.query)])[0], np.float32).tobytes()
     return watches.add(spec, current_mark(settings, store), vector, model, cutoff)
 
 
@@ -328,30 +332,43 @@ class _Plan:
     title_docs: set[str] | None
 
 
+def effective_cutoff(settings: Settings, min_score: float | None, model_cutoff: float) -> float | None:
+    """The similarity a passage needs: the watch's own, else AILEX_MIN_SCORE, else the model's
+    calibrated one. None when there is none (a model without calibration, AILEX_MIN_SCORE=0): a
+    search still ranks and cuts at k, but a watch has no k, so it then matches by words only."""
+    if min_score is not None:
+        return min_score
+    if settings.min_score:
+        return settings.min_score
+    return model_cutoff or None
+
+
 def _plans(settings: Settings, watches: list[Watch], manifest: Manifest, documents: DocumentTable,
            ws: WatchStore, encoder: Encoder | None) -> list[_Plan]:
     out = []
     for w in watches:
-        vector = None
+        vector, model_cutoff = None, 0.0
         if w.query_vector is not None and w.query_model == manifest.model:
             vector = np.frombuffer(w.query_vector, np.float32)
             model_cutoff = w.model_cutoff
-        else:  # made under another model: encode the query once more, with the snapshot's model
-            encoder = encoder or load_encoder(settings)
-            if encoder.name == manifest.model:
+        elif w.mode != "keyword":  # made under another model: encode the query once more, with the snapshot's
+            try:
+                encoder = encoder or load_encoder(settings)
+            except EncoderError as exc:
+                log.warning("watch %s: no encoder to re-encode its query (%s): matching by words only", w.name, exc)
+            if encoder is not None and encoder.name == manifest.model:
                 vector = np.asarray(encoder.encode_queries([_query_text(w.query)])[0], np.float32)
                 model_cutoff = float(getattr(encoder, "min_score", 0.0))
                 ws.set_vector(w.id, vector.tobytes(), encoder.name, model_cutoff)
-            else:
+            elif encoder is not None:
                 log.warning("watch %s: the index was built with %s but the encoder is %s: matching by words only",
                             w.name, manifest.model, encoder.name)
-                model_cutoff = 1.0
-        cutoff = w.min_score if w.min_score is not None else (
-            settings.min_score if settings.min_score is not None else model_cutoff)
+        cutoff = effective_cutoff(settings, w.min_score, model_cutoff)
         parts = _query_parts(w.query)
         title_docs = set(documents.with_title(parts.title_terms)) if parts.title_terms else None
         out.append(_Plan(
-            watch=w, cutoff=cutoff, vector=vector if w.mode != "keyword" else None,
+            watch=w, cutoff=cutoff if cutoff is not None else 1.0,
+            vector=vector if w.mode != "keyword" and cutoff is not None else None,
             phrases=parts.phrases, lexical=w.mode != "semantic", words=list(parts.words),
             filters=Filters(language=w.language, jurisdiction=w.jurisdiction, doc_type=w.doc_type, status=w.status,
                             date_from=w.date_from, date_to=w.date_to),

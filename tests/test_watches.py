@@ -194,6 +194,20 @@ def test_semantic_watch_uses_the_stored_vectors_and_its_cutoff(settings, small_c
     assert top.passage.id in by_id and abs(by_id[top.passage.id] - top.similarity) < 1e-3
 
 
+def test_without_any_cutoff_a_watch_matches_by_words_only(settings, small_corpus, tmp_path, shared, corpus_rows):
+    """The fake encoder has no calibrated cutoff: a hybrid watch without min_score does not report
+    every new passage (a search cuts at k; a watch has no k), and a semantic one is refused."""
+    store = small_corpus
+    with pytest.raises(WatchError, match="min_score: fake-hash-encoder has no calibrated similarity cutoff"):
+        watch(settings, store, name="sem", query="physicians decide", mode="semantic")
+    hybrid = watch(settings, store, name="hyb", query="physician utilization")
+    add_document(store, tmp_path, shared, corpus_rows)
+    Ingest(settings, store, FakeEncoder()).run()
+    found = {m.passage_id for m in WatchStore(store).matches(hybrid.id, limit=1000)}
+    assert found == holding(store, doc_id(store, NEW_DOC), ["physician", "utilization"])
+    assert len(found) < len(store.passages(doc_id(store, NEW_DOC)))
+
+
 def test_concept_watch_matches_only_tagged_passages(settings, small_corpus, tmp_path, shared, corpus_rows):
     from index import snapshots
 
