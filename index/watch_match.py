@@ -3,11 +3,11 @@ versions or linked documents of followed documents.
 
 Runs after every publish (`notify_watches`, registered in index/ingest.py) and on `ailex watch
 run`. Each watch is matched only against passages with ids above its mark (`seen_through`): the
-passages the snapshot holds that earlier runs did not see. Nothing is re-encoded: passage and
-sentence vectors come from the embedding cache the build just filled (keyed by text hash and the
-snapshot's model; the snapshot's own index answers for any the cache lacks), and a watch's query
-vector was encoded once, when it was made. Cost grows with the new passages, never the corpus:
-the run reads the snapshot's passage ids and document table, not its vectors or term index.
+passages the snapshot holds that earlier runs did not see. Nothing is re-encoded: the passage and
+sentence vectors are the snapshot's own (its exact index, or, for an IVF index too big to load for
+a few passages, the embedding cache the build just filled), and a watch's query vector was encoded
+once, when it was made. Apart from an exact index's file, the run reads what grows with the new
+passages only: their rows and the snapshot's passage ids and document table.
 
 What counts as a match, per watch mode (the same cutoff and words as a search):
 - semantic: the passage's best vector (itself or one of its sentences) has cosine >= the cutoff
@@ -44,13 +44,13 @@ from corpus.settings import Settings
 from corpus.store import Store, text_sha
 from corpus.text import content_words, searchable, tokens
 from corpus.watches import MatchDraft, Watch, WatchError, WatchExists, WatchMatch, WatchSpec, WatchStore
-from index import factory, snapshots
+from index import ann, factory, snapshots
 from index.doc_table import DocumentTable
 from index.manifest import Manifest
 from index.metadata import FILENAME as COLUMNS_FILE
 from index.metadata import Filters, PassageColumns, PassageRow
 from index.query import parse_query
-from index.units import units
+from index.units import passage_ids, units
 from pipeline.encoders import Encoder, EncoderError, load_encoder
 
 log = logging.getLogger(__name__)
@@ -260,35 +260,36 @@ class _Batch:
 
     def best_scores(self, queries: np.ndarray) -> np.ndarray:
         """(watches, passages): each passage's best cosine over its units, per query vector."""
-        if not len(self.ids):
-            return np.zeros((len(queries), 0), np.float32)
+        best = np.full((len(queries), len(self.ids)), -1.0, np.float32)
+        if not len(self.owner):
+            return best
         scores = queries @ self.vectors.T  # units are grouped by passage, in passage order
         starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
-        best = np.full((len(queries), len(self.ids)), -1.0, np.float32)
         best[:, self.owner[starts]] = np.maximum.reduceat(scores, starts, axis=1)
         return best
 
 
 def _load_vectors(store: Store, folder: Path, manifest: Manifest, rows: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
-    """Unit vectors of `rows` (passage, then its sentence windows) from the embedding cache, the
-    snapshot's index for any the cache lacks. Returns (vectors, owner position per unit)."""
-    unit_list = [(n, uid, text_sha(text)) for n, p in enumerate(rows)
-                 for uid, text in units(p, manifest.sentence_vectors)]
-    cached = store.cached_embeddings(manifest.model, sorted({sha for _, _, sha in unit_list}))
-    vectors = np.zeros((len(unit_list), manifest.dim), np.float32)
-    index = None
-    for i, (_, uid, sha) in enumerate(unit_list):
-        blob = cached.get(sha)
-        if blob is not None:
-            vectors[i] = np.frombuffer(blob, np.float32)
-            continue
-        if index is None:
-            index = factory.load(folder)
-        try:
-            vectors[i] = index.vector(uid)
-        except KeyError:
-            pass  # not in this snapshot either: the unit cannot match by meaning
-    return vectors, np.array([n for n, _, _ in unit_list], np.int64)
+    """The stored unit vectors of `rows` (each passage's own, then its sentence windows'), as the
+    snapshot's search scores them. Returns (vectors, owner position in `rows` per unit).
+
+    An exact index (every corpus up to AILEX_INDEX_EXACT_MAX vectors) is read from the snapshot:
+    one file load plus one lookup per unit. Above that the index is IVF, gigabytes to load for a
+    thousand passages, so the vectors come from the embedding cache the build just filled (text
+    hashes of the units: cost grows with the new passages only)."""
+    pids = np.array([p.id for p in rows], np.int64)
+    if manifest.index_kind != ann.IVF_SQ8:
+        index = factory.load(folder)
+        uids = np.sort(index.ids())
+        uids = uids[np.isin(passage_ids(uids), pids)]
+        vectors = np.stack([index.vector(int(u)) for u in uids]) if len(uids) else np.zeros((0, manifest.dim), np.float32)
+        return vectors.astype(np.float32, copy=False), np.searchsorted(pids, passage_ids(uids))
+    unit_list = [(n, text_sha(text)) for n, p in enumerate(rows) for _, text in units(p, manifest.sentence_vectors)]
+    cached = store.cached_embeddings(manifest.model, sorted({sha for _, sha in unit_list}))
+    keep = [(n, sha) for n, sha in unit_list if sha in cached]  # a unit missing from both cannot match by meaning
+    vectors = np.stack([np.frombuffer(cached[sha], np.float32) for _, sha in keep]) if keep else \
+        np.zeros((0, manifest.dim), np.float32)
+    return vectors, np.array([n for n, _ in keep], np.int64)
 
 
 def _batch(store: Store, folder: Path, manifest: Manifest, documents: DocumentTable, ids: np.ndarray,

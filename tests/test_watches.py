@@ -12,6 +12,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import feedparser
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -192,6 +193,24 @@ def test_semantic_watch_uses_the_stored_vectors_and_its_cutoff(settings, small_c
     by_id = {m.passage_id: m.score for m in loose_matches}
     top = res.hits[0]
     assert top.passage.id in by_id and abs(by_id[top.passage.id] - top.similarity) < 1e-3
+
+
+def test_vectors_come_from_the_snapshot_or_the_embedding_cache_alike(settings, small_corpus):
+    """Exact indexes are read from the snapshot; IVF ones (too big to load for a few passages) from
+    the embedding cache the build filled: the same units, the same vectors (fp16 storage aside)."""
+    from index import ann, snapshots
+    from index.manifest import Manifest
+    from index.watch_match import _load_vectors, snapshot_passage_ids
+
+    folder = snapshots.current(settings.index_dir)
+    manifest = Manifest.read(folder)
+    assert manifest.index_kind in ann.EXACT_KINDS
+    rows = list(small_corpus.passages_by_ids(snapshot_passage_ids(folder)[-30:].tolist()).values())
+    rows.sort(key=lambda p: p.id)
+    from_index, owner_i = _load_vectors(small_corpus, folder, manifest, rows)
+    from_cache, owner_c = _load_vectors(small_corpus, folder, manifest.model_copy(update={"index_kind": ann.IVF_SQ8}), rows)
+    assert len(from_index) > len(rows)  # sentence windows too
+    assert np.array_equal(owner_i, owner_c) and np.allclose(from_index, from_cache, atol=2e-3)
 
 
 def test_without_any_cutoff_a_watch_matches_by_words_only(settings, small_corpus, tmp_path, shared, corpus_rows):
