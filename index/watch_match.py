@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+from bisect import bisect_right
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -429,23 +430,21 @@ class _History:
 
     def __init__(self, store: Store):
         self.store = store
-        self._start: dict[int, int] = {}
+        self._starts: dict[str, list[int]] = {}  # per document: the first id of each set, ascending
         self._sets: dict[tuple[str, int], tuple[set[str], dict[str, sqlite3.Row], int | None]] = {}
 
     def before(self, p: Passage) -> tuple[set[str], dict[str, sqlite3.Row], int | None]:
-        db = self.store.db
-        start = self._start.get(p.id)
-        if start is None:
-            row = db.execute("SELECT MAX(id) FROM passages WHERE document_id=? AND seq=0 AND id<=?",
-                             (p.document_id, p.id)).fetchone()
-            start = self._start[p.id] = int(row[0] if row[0] is not None else p.id)
+        starts = self._starts.get(p.document_id)
+        if starts is None:
+            starts = self._starts[p.document_id] = [r[0] for r in self.store.db.execute(
+                "SELECT id FROM passages WHERE document_id=? AND seq=0 ORDER BY id", (p.document_id,))]
+        at = bisect_right(starts, p.id) - 1  # the set holding p, and the one before it
+        start = starts[at] if at >= 0 else p.id
         key = (p.document_id, start)
         if key not in self._sets:
-            prev = db.execute("SELECT MAX(id) FROM passages WHERE document_id=? AND seq=0 AND id<?",
-                              (p.document_id, start)).fetchone()[0]
-            rows = [] if prev is None else db.execute(
+            rows = [] if at < 1 else self.store.db.execute(
                 "SELECT id, version_id, locator, text_sha FROM passages WHERE document_id=? AND id>=? AND id<? "
-                "ORDER BY id", (p.document_id, prev, start)).fetchall()
+                "ORDER BY id", (p.document_id, starts[at - 1], start)).fetchall()
             by_locator: dict[str, sqlite3.Row] = {}
             for r in rows:
                 by_locator.setdefault(r["locator"], r)  # a long article cut in parts: compare with its first part
