@@ -30,8 +30,8 @@ import hashlib
 import json
 import logging
 import sqlite3
-from bisect import bisect_right
 import time
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -102,8 +102,8 @@ def current_mark(settings: Settings, store: Store) -> int:
     return int(store.db.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
 
 
-def passage_concepts(folder: Path | None, passage_ids) -> dict[int, set[str]]:
-    """The concept ids the snapshot's concept layer tagged on each of `passage_ids` (passages
+def passage_concepts(folder: Path | None, ids) -> dict[int, set[str]]:
+    """The concept ids the snapshot's concept layer tagged on each passage of `ids` (passages
     without tags are absent). Reads `CONCEPT_TAGS` when the snapshot has it: a JSON object
     {"passages": {"<passage id>": ["concept-id" or {"id": "concept-id", …}, …]}} (or that mapping
     alone); {} when the snapshot carries no tags (then concept watches match nothing)."""
@@ -113,7 +113,7 @@ def passage_concepts(folder: Path | None, passage_ids) -> dict[int, set[str]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     tags = data.get("passages", data) if isinstance(data, dict) else {}
     out: dict[int, set[str]] = {}
-    for pid in passage_ids:
+    for pid in ids:
         found = tags.get(str(int(pid)))
         if found:
             out[int(pid)] = {t["id"] if isinstance(t, dict) else str(t) for t in found}
@@ -523,9 +523,9 @@ def run_watches(settings: Settings, store: Store, folder: Path | None = None, en
     clock = {"t": started}
     run = WatchRun()
 
-    def lap(step: str) -> None:
+    def lap(step: str) -> None:  # seconds per step, summed over batches of new passages
         now = time.perf_counter()
-        run.timings[step] = round(now - clock["t"], 4)
+        run.timings[step] = round(run.timings.get(step, 0.0) + now - clock["t"], 4)
         clock["t"] = now
 
     ws = WatchStore(store)
