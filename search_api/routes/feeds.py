@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 
-from corpus.watches import Watch, WatchStore
+from corpus.watches import Watch
 from index.watch_delivery import MatchView, describe
 from search_api.deps import SettingsDep, StoreDep, WatchStoreDep
 from search_api.routes.watches import Problem, link_base
