@@ -98,6 +98,17 @@ class Settings(BaseSettings):
         "header); without it the senado_cl spider uses the public tramitación web service only.",
     )
 
+    # -- watches (`ailex watch`, feeds, e-mail digests, webhooks) ------------------------
+    smtp_url: SecretStr = Field(
+        SecretStr(""), description="Mail server for watch digests: smtp://host:port, smtp+starttls://user:pass@host:587 "
+        "or smtps://user:pass@host:465; empty sends no e-mail (matches stay in feeds, the API and /new).",
+    )
+    smtp_from: str = Field("ailex@localhost", description="Sender address of watch e-mail digests.")
+    public_url: str = Field(
+        "", description="The address users reach the server at (e.g. https://ailex.example.org), for absolute "
+        "links in e-mails, webhooks and feeds; empty: feeds use the request's address, e-mails http://HOST:PORT.",
+    )
+
     # -- running at scale (`ailex crawl --distributed`, `ailex ingest-worker`, `ailex index --snapshot`) --
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0", description="Redis holding the shared crawl frontier (request queues, "

@@ -65,7 +65,9 @@ class IngestReport:
 
 def default_hooks() -> tuple[list[BeforePublish], list[AfterPublish]]:
     """The capabilities every publish runs (one list, so no path forgets one)."""
-    return [], []
+    from index.watch_match import notify_watches  # watches (issue 16): match new passages, deliver
+
+    return [], [notify_watches]
 
 
 class Ingest:

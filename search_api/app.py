@@ -19,7 +19,7 @@ from index.search import IndexMissing, Searcher
 from pipeline.encoders import Encoder, load_encoder
 from search_api import contract
 from search_api.routes import (admin, compare, compare_page, corpus, crosswalk, crosswalk_page, diff, document_page,
-                               documents, health, page, search, timeline)
+                               documents, feeds, health, new_page, page, search, timeline, watches)
 from search_api.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,9 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(crosswalk.router)  # issue 15: crosswalks, diffs and their pages
     app.include_router(diff.router)
     app.include_router(crosswalk_page.router)
+    app.include_router(watches.router)
+    app.include_router(feeds.router)
+    app.include_router(new_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
     return app

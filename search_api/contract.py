@@ -77,6 +77,8 @@ def _implied_responses(route) -> dict[str, dict]:
 
     calls = _calls(route.dependant)
     out = {}
+    if route.body_field is not None:  # FastAPI's own answer to a body it cannot read (not JSON, not UTF-8)
+        out["400"] = error_response("The body could not be parsed (not JSON).")
     if route.dependant.path_params:
         out["404"] = error_response("Unknown id: no such " + ", ".join(p.name for p in route.dependant.path_params) + ".")
     if require_admin in calls:

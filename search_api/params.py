@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, HTTPException, Query
 from pydantic import BeforeValidator, WithJsonSchema
 
-from corpus.text import split_values
+from corpus.text import PY_SPACE, split_values
 from index.metadata import Filters
 
 MAX_QUERY = 1000
@@ -32,9 +32,7 @@ OptionalDate = Annotated[date | None, BeforeValidator(_date_or_blank),
                          WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]})]
 
 # the schema of free text that must hold more than spaces (the route answers a readable 422 itself):
-# every character Python's str.strip() removes, spelled out, since `\S` differs between regex dialects
-# (ECMA's leaves U+001C-U+001F, which strip() removes)
-PY_SPACE = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# a character str.strip() keeps, spelled out since `\S` differs between regex dialects
 NOT_BLANK = {"pattern": f"[^{PY_SPACE}]"}
 
 
