@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import fail, ingest, print_json, settings
+from cli.common import fail, ingest, print_index, print_json, settings
 
 COLUMNS = ("status", "requests", "items", "new", "changed", "unchanged", "off_topic", "not_modified",
            "not_found", "failed", "structure_errors", "seconds")
@@ -148,9 +148,10 @@ def crawl_cmd(
         report = run.index
         summary["processed"] = run.processed.processed
         summary["index"] = {"count": report.count, "added": report.added, "removed": report.removed}
+        summary["after_publish"] = run.after_publish
         if not as_json:
-            typer.echo(f"processed {run.processed.processed} new/changed versions; index: {report.count} passages "
-                       f"({report.added} vectors added, {report.removed} removed)")
+            typer.echo(f"processed {run.processed.processed} new/changed versions")
+            print_index(report, run.after_publish)
     elif not as_json:
         typer.echo(f"{new} new or changed documents stored; not indexed (--no-index)")
     if as_json:

@@ -45,6 +45,7 @@ from corpus.settings import Settings
 from corpus.store import Store, text_sha
 from corpus.text import content_words, searchable, tokens
 from corpus.watches import MatchDraft, Watch, WatchError, WatchExists, WatchMatch, WatchSpec, WatchStore
+from index.hubness import Hubness
 from index import ann, factory, snapshots
 from index.doc_table import DocumentTable
 from index.manifest import Manifest
@@ -236,6 +237,7 @@ class _Batch:
     reportable: np.ndarray  # False for copies of a passage of the same jurisdiction and document type
     vectors: np.ndarray  # (units, dim), passage vectors and sentence vectors
     owner: np.ndarray  # unit -> position in ids
+    penalty: np.ndarray | None = None  # per unit: the snapshot's hubness correction, subtracted as search does
     token_text: dict[int, str] = field(default_factory=dict)
     postings: dict[str, np.ndarray] | None = None  # term -> positions of the passages holding it
     concepts: dict[int, set[str]] | None = None
@@ -268,14 +270,17 @@ class _Batch:
         if not len(self.owner):
             return best
         scores = queries @ self.vectors.T  # units are grouped by passage, in passage order
+        if self.penalty is not None:
+            scores -= self.penalty[None, :]  # the similarity search reports (index/hubness.py)
         starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
         best[:, self.owner[starts]] = np.maximum.reduceat(scores, starts, axis=1)
         return best
 
 
-def _load_vectors(store: Store, folder: Path, manifest: Manifest, rows: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
+def _load_vectors(store: Store, folder: Path, manifest: Manifest,
+                  rows: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The stored unit vectors of `rows` (each passage's own, then its sentence windows'), as the
-    snapshot's search scores them. Returns (vectors, owner position in `rows` per unit).
+    snapshot's search scores them. Returns (vectors, owner position in `rows` per unit, unit ids).
 
     An exact index (every corpus up to AILEX_INDEX_EXACT_MAX vectors) is read from the snapshot:
     one file load plus one lookup per unit. Above that the index is IVF, gigabytes to load for a
@@ -287,13 +292,13 @@ def _load_vectors(store: Store, folder: Path, manifest: Manifest, rows: list[Pas
         uids = np.sort(index.ids())
         uids = uids[np.isin(passage_ids(uids), pids)]
         vectors = np.stack([index.vector(int(u)) for u in uids]) if len(uids) else np.zeros((0, manifest.dim), np.float32)
-        return vectors.astype(np.float32, copy=False), np.searchsorted(pids, passage_ids(uids))
-    unit_list = [(n, text_sha(text)) for n, p in enumerate(rows) for _, text in units(p, manifest.sentence_vectors)]
-    cached = store.cached_embeddings(manifest.model, sorted({sha for _, sha in unit_list}))
-    keep = [(n, sha) for n, sha in unit_list if sha in cached]  # a unit missing from both cannot match by meaning
-    vectors = np.stack([np.frombuffer(cached[sha], np.float32) for _, sha in keep]) if keep else \
+        return vectors.astype(np.float32, copy=False), np.searchsorted(pids, passage_ids(uids)), uids
+    unit_list = [(n, uid, text_sha(text)) for n, p in enumerate(rows) for uid, text in units(p, manifest.sentence_vectors)]
+    cached = store.cached_embeddings(manifest.model, sorted({sha for *_, sha in unit_list}))
+    keep = [(n, uid, sha) for n, uid, sha in unit_list if sha in cached]  # a unit missing from both cannot match by meaning
+    vectors = np.stack([np.frombuffer(cached[sha], np.float32) for *_, sha in keep]) if keep else \
         np.zeros((0, manifest.dim), np.float32)
-    return vectors, np.array([n for n, _ in keep], np.int64)
+    return vectors, np.array([n for n, *_ in keep], np.int64), np.array([uid for _, uid, _ in keep], np.int64)
 
 
 def _batch(store: Store, folder: Path, manifest: Manifest, documents: DocumentTable, ids: np.ndarray,
@@ -303,10 +308,12 @@ def _batch(store: Store, folder: Path, manifest: Manifest, documents: DocumentTa
     rows = [found[int(i)] for i in ids]
     columns = PassageColumns.build((PassageRow(p.id, p.document_id, p.language) for p in rows), {}, list(documents))
     if with_vectors:
-        vectors, owner = _load_vectors(store, folder, manifest, rows)
+        vectors, owner, uids = _load_vectors(store, folder, manifest, rows)
+        hubness = Hubness.load(folder)
+        penalty = hubness.penalty(uids) if hubness is not None else None
     else:
-        vectors, owner = np.zeros((0, manifest.dim), np.float32), np.zeros(0, np.int64)
-    return _Batch(ids, found, columns, documents, _reportable(store, documents, rows), vectors, owner)
+        vectors, owner, penalty = np.zeros((0, manifest.dim), np.float32), np.zeros(0, np.int64), None
+    return _Batch(ids, found, columns, documents, _reportable(store, documents, rows), vectors, owner, penalty=penalty)
 
 
 def _reportable(store: Store, documents: DocumentTable, rows: list[Passage]) -> np.ndarray:

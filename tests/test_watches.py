@@ -207,10 +207,11 @@ def test_vectors_come_from_the_snapshot_or_the_embedding_cache_alike(settings, s
     assert manifest.index_kind in ann.EXACT_KINDS
     rows = list(small_corpus.passages_by_ids(snapshot_passage_ids(folder)[-30:].tolist()).values())
     rows.sort(key=lambda p: p.id)
-    from_index, owner_i = _load_vectors(small_corpus, folder, manifest, rows)
-    from_cache, owner_c = _load_vectors(small_corpus, folder, manifest.model_copy(update={"index_kind": ann.IVF_SQ8}), rows)
+    from_index, owner_i, units_i = _load_vectors(small_corpus, folder, manifest, rows)
+    from_cache, owner_c, units_c = _load_vectors(small_corpus, folder, manifest.model_copy(update={"index_kind": ann.IVF_SQ8}), rows)
     assert len(from_index) > len(rows)  # sentence windows too
     assert np.array_equal(owner_i, owner_c) and np.allclose(from_index, from_cache, atol=2e-3)
+    assert np.array_equal(units_i, units_c)  # the same unit ids: the same hubness correction applies
 
 
 def test_without_any_cutoff_a_watch_matches_by_words_only(settings, small_corpus, tmp_path, shared, corpus_rows):
