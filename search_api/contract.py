@@ -12,7 +12,7 @@ repeating it:
   expressed as one form-exploded object parameter whose schema is a `oneOf`;
 - query parameters are never `null` (absent is how a client leaves one out);
 and it answers 405 with every method the path has in `Allow`, not only those of the first route
-that matched it."""
+that matched it, and 404 to a path with a trailing slash instead of redirecting it elsewhere."""
 from __future__ import annotations
 
 import copy
@@ -152,6 +152,9 @@ def install(app: FastAPI, settings: Settings) -> None:
         return app.openapi_schema
 
     app.openapi = openapi
+    # `/api/documents/` (an id left empty) is a 404, not a redirect to the list the schema describes
+    # elsewhere: a client following it would get an answer of another shape
+    app.router.redirect_slashes = False
 
     @app.exception_handler(405)
     async def method_not_allowed(request: Request, exc: StarletteHTTPException) -> JSONResponse:

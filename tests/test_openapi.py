@@ -110,3 +110,8 @@ def test_blank_text_is_what_the_schema_calls_blank(client):
     assert "\\S" not in pattern.pattern  # dialect-dependent
     for text in ("\x1e", " \u3000 "):
         assert client.get("/api/search", params={"q": text}).status_code == 422
+
+
+def test_an_empty_id_is_not_redirected_to_the_list(client):
+    r = client.get("/api/documents/", follow_redirects=False)
+    assert r.status_code == 404  # not a 307 to /api/documents, whose answer has another shape
