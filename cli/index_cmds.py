@@ -1,4 +1,4 @@
-"""`ailex index`, `ailex search`, `ailex eval`: the vector index and querying it."""
+"""`ailex index`, `ailex search`, `ailex eval`: the index and querying it."""
 from __future__ import annotations
 
 import json
@@ -7,159 +7,141 @@ from pathlib import Path
 
 import typer
 
-from cli.common import Progress, fail, print_json, settings
+from cli.common import StageProgress, fail, ingest, open_searcher, open_store, print_json, settings
 from corpus.text import split_values
 
 MODES = ("semantic", "keyword", "hybrid")
 
 
-def open_searcher():
-    from corpus.store import Store
-    from index.search import IndexMissing, Searcher
-    from pipeline.encoders import EncoderError, load_encoder
+def index_cmd(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Start from an empty index."),
+    snapshot: Path = typer.Option(None, "--snapshot", help="Then also publish the index as a self-sufficient, "
+                                  "checksummed snapshot DIR/<build id> for API replicas (AILEX_SNAPSHOT_ROOT).",
+                                  file_okay=False),
+    export_only: bool = typer.Option(False, "--export-only", help="With --snapshot: export the index as it is, "
+                                     "embed nothing (where `ailex ingest-worker`s write the index)."),
+) -> None:
+    """Extract what is pending, embed new passages and publish a new index snapshot (incremental: unchanged
+    text is never re-embedded)."""
+    from cli.corpus_cmds import _print_index
+    from pipeline.encoders import EncoderError
 
     s = settings()
+    if export_only:
+        if snapshot is None:
+            fail("--export-only needs --snapshot DIR")
+        _export(s, snapshot)
+        return
     try:
-        return Searcher(s, Store(s.data_dir), load_encoder(s))
-    except (IndexMissing, EncoderError) as exc:
+        report = ingest().run(rebuild=rebuild)
+    except EncoderError as exc:
         fail(str(exc))
+    _print_index(report.index)
+    if snapshot is not None:
+        _export(s, snapshot)
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("index")
-    def index_cmd(
-        rebuild: bool = typer.Option(False, "--rebuild", help="Start from an empty index."),
-        snapshot: Path = typer.Option(None, "--snapshot", help="Then also publish the index as a self-sufficient, "
-                                      "checksummed snapshot DIR/<build id> for API replicas (AILEX_SNAPSHOT_ROOT).",
-                                      file_okay=False),
-        export_only: bool = typer.Option(False, "--export-only", help="With --snapshot: export the index as it is, "
-                                         "embed nothing (where `ailex ingest-worker`s write the index)."),
-    ) -> None:
-        """Embed new passages and publish a new index snapshot (incremental; unchanged text is never re-embedded)."""
-        from corpus.store import Store
-        from index.build import update_index
-        from pipeline.encoders import EncoderError, load_encoder
+def search_cmd(
+    query: str = typer.Argument(..., help="What to look for, in any language."),
+    k: int = typer.Option(10, "-k", min=1, max=1000, help="How many passages."),
+    lang: list[str] = typer.Option(None, "--lang", help="Passage language(s), e.g. fr or fr,de (repeatable)."),
+    jurisdiction: list[str] = typer.Option(None, "--jurisdiction", help="e.g. EU, BR, US-CO."),
+    doc_type: list[str] = typer.Option(None, "--doc-type", help="act, bill, resolution, …"),
+    status: list[str] = typer.Option(None, "--status", help="in_force, pending, …"),
+    date_from: str = typer.Option(None, "--from", help="Documents dated on or after YYYY-MM-DD."),
+    date_to: str = typer.Option(None, "--to", help="Documents dated on or before YYYY-MM-DD."),
+    mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
+    diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
+    as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
+) -> None:
+    """Search passages from the command line."""
+    from index.metadata import Filters
 
-        s = settings()
-        if export_only:
-            if snapshot is None:
-                fail("--export-only needs --snapshot DIR")
-            _export(s, snapshot)
-            return
-        try:
-            encoder = load_encoder(s)
-        except EncoderError as exc:
-            fail(str(exc))
-        bar = Progress("embedding passages")
-        report = update_index(s, Store(s.data_dir), encoder, rebuild=rebuild,
-                              progress=lambda done, total: (setattr(bar, "total", total), bar.advance(done - bar.done)))
-        bar.close()
-        if report.up_to_date:
-            typer.echo(f"index up to date: {report.count} passages ({report.folder})")
-        else:
-            rate = report.embedded / report.seconds if report.seconds else 0
-            typer.echo(f"index: {report.count} passages; vectors +{report.added} / -{report.removed} ({report.embedded} "
-                       f"embedded, {rate:.1f}/s) in {report.seconds:.1f} s → {report.folder}")
-        if snapshot is not None:
-            _export(s, snapshot)
+    if mode not in MODES:
+        fail(f"--mode must be one of {', '.join(MODES)}")
+    try:
+        filters = Filters(
+            language=split_values(lang), jurisdiction=split_values(jurisdiction), doc_type=split_values(doc_type),
+            status=split_values(status), date_from=date.fromisoformat(date_from) if date_from else None,
+            date_to=date.fromisoformat(date_to) if date_to else None,
+        )
+    except ValueError as exc:
+        fail(f"bad date: {exc}")
+    if diversify not in (None, "language", "jurisdiction"):
+        fail("--diversify must be language or jurisdiction")
+    result = open_searcher().search(query, k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
+    if as_json:
+        from search_api.schemas import SearchResponse
 
-    @app.command("search")
-    def search_cmd(
-        query: str = typer.Argument(..., help="What to look for, in any language."),
-        k: int = typer.Option(10, "-k", min=1, max=1000, help="How many passages."),
-        lang: list[str] = typer.Option(None, "--lang", help="Passage language(s), e.g. fr or fr,de (repeatable)."),
-        jurisdiction: list[str] = typer.Option(None, "--jurisdiction", help="e.g. EU, BR, US-CO."),
-        doc_type: list[str] = typer.Option(None, "--doc-type", help="act, bill, resolution, …"),
-        status: list[str] = typer.Option(None, "--status", help="in_force, pending, …"),
-        date_from: str = typer.Option(None, "--from", help="Documents dated on or after YYYY-MM-DD."),
-        date_to: str = typer.Option(None, "--to", help="Documents dated on or before YYYY-MM-DD."),
-        mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
-        diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
-        as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
-    ) -> None:
-        """Search passages from the command line."""
-        from index.metadata import Filters
+        print_json(SearchResponse.from_result(result).model_dump(mode="json"))
+        return
+    typer.echo(f"{result.total} passages qualified; top {len(result.hits)} in {result.took_ms:.0f} ms")
+    for h in result.hits:
+        d = h.document
+        # hybrid scores are reciprocal ranks (~0.016): the similarity says more to a reader
+        shown = h.similarity if h.similarity is not None and mode == "hybrid" else h.score
+        typer.secho(f"\n{h.rank}. [{shown:.3f}] {d.jurisdiction} · {d.doc_type} · {d.status} · {d.date} · "
+                    f"{h.passage.language} · {h.passage.locator or '—'}"
+                    + (f" · p. {h.passage.page_start}" if h.passage.page_start else ""), bold=True)
+        typer.echo(f"   {d.title[:110]}")
+        text = " ".join(h.passage.text.split())
+        typer.echo(f"   {text[:400]}{'…' if len(text) > 400 else ''}")
+        if d.source_url:
+            typer.echo(f"   {d.source_url}")
 
-        if mode not in MODES:
-            fail(f"--mode must be one of {', '.join(MODES)}")
-        try:
-            filters = Filters(
-                language=split_values(lang), jurisdiction=split_values(jurisdiction), doc_type=split_values(doc_type),
-                status=split_values(status), date_from=date.fromisoformat(date_from) if date_from else None,
-                date_to=date.fromisoformat(date_to) if date_to else None,
-            )
-        except ValueError as exc:
-            fail(f"bad date: {exc}")
-        if diversify not in (None, "language", "jurisdiction"):
-            fail("--diversify must be language or jurisdiction")
-        result = open_searcher().search(query, k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
-        if as_json:
-            from search_api.schemas import SearchResponse
 
-            print_json(SearchResponse.from_result(result).model_dump(mode="json"))
-            return
-        typer.echo(f"{result.total} passages qualified; top {len(result.hits)} in {result.took_ms:.0f} ms")
-        for h in result.hits:
-            d = h.document
-            # hybrid scores are reciprocal ranks (~0.016): the similarity says more to a reader
-            shown = h.similarity if h.similarity is not None and mode == "hybrid" else h.score
-            typer.secho(f"\n{h.rank}. [{shown:.3f}] {d.jurisdiction} · {d.doc_type} · {d.status} · {d.date} · "
-                        f"{h.passage.language} · {h.passage.locator or '—'}"
-                        + (f" · p. {h.passage.page_start}" if h.passage.page_start else ""), bold=True)
-            typer.echo(f"   {d.title[:110]}")
-            text = " ".join(h.passage.text.split())
-            typer.echo(f"   {text[:400]}{'…' if len(text) > 400 else ''}")
-            if d.source_url:
-                typer.echo(f"   {d.source_url}")
+def eval_cmd(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL with query, target_lang, target_text."),
+    mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
+    no_language_filter: bool = typer.Option(False, "--no-language-filter", help="Search all languages."),
+    diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Only the first N items (0 = all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    record: Path = typer.Option(None, "--record", help="Append the result (with git commit) to this JSONL file."),
+) -> None:
+    """Cross-lingual retrieval quality: Recall@1, Recall@10, MRR and latency per language pair."""
+    from index.evaluate import evaluate, load_items
 
-    @app.command("eval")
-    def eval_cmd(
-        path: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL with query, target_lang, target_text."),
-        mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
-        no_language_filter: bool = typer.Option(False, "--no-language-filter", help="Search all languages."),
-        diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
-        limit: int = typer.Option(0, "--limit", min=0, help="Only the first N items (0 = all)."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-        record: Path = typer.Option(None, "--record", help="Append the result (with git commit) to this JSONL file."),
-    ) -> None:
-        """Cross-lingual retrieval quality: Recall@1, Recall@10, MRR and latency per language pair."""
-        from index.evaluate import evaluate, load_items
-
-        if mode not in MODES:
-            fail(f"--mode must be one of {', '.join(MODES)}")
-        if diversify not in (None, "language", "jurisdiction"):
-            fail("--diversify must be language or jurisdiction")
-        try:
-            items = load_items(path)
-        except ValueError as exc:
-            fail(str(exc))
-        if limit:
-            items = items[:limit]
-        searcher = open_searcher()
-        bar = Progress("evaluating", len(items))
-        report = evaluate(searcher, items, mode=mode, language_filter=not no_language_filter,  # type: ignore[arg-type]
-                          diversify=diversify, on_item=bar.advance)
-        bar.close()
-        report["eval_file"] = path.name
-        report["index"] = searcher.snapshot.manifest.build_id
-        if record:
-            _record(record, report)
-        if as_json:
-            print_json(report)
-            return
-        typer.echo(f"mode {mode}, language filter {'off' if no_language_filter else 'on'}, "
-                   f"diversify {diversify or 'off'}, {len(items)} items")
-        typer.echo(f"{'pair':<10} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR':>6} {'p50 ms':>7} {'p95 ms':>7}")
-        for key, s in [*report["pairs"].items(), ("overall", report["overall"])]:
-            typer.echo(f"{key:<10} {s['items']:>4} {s['recall@1']:>6.3f} {s['recall@10']:>6.3f} {s['mrr']:>6.3f} "
-                       f"{s['latency_ms_p50']:>7.1f} {s['latency_ms_p95']:>7.1f}")
+    if mode not in MODES:
+        fail(f"--mode must be one of {', '.join(MODES)}")
+    if diversify not in (None, "language", "jurisdiction"):
+        fail("--diversify must be language or jurisdiction")
+    try:
+        items = load_items(path)
+    except ValueError as exc:
+        fail(str(exc))
+    if limit:
+        items = items[:limit]
+    searcher = open_searcher()
+    progress = StageProgress()
+    progress.stage("evaluating", len(items))
+    report = evaluate(searcher, items, mode=mode, language_filter=not no_language_filter,  # type: ignore[arg-type]
+                      diversify=diversify, on_item=progress.advance)
+    progress.finish()
+    report["eval_file"] = path.name
+    report["index"] = searcher.snapshot.manifest.build_id
+    if record:
+        _record(record, report)
+    if as_json:
+        print_json(report)
+        return
+    typer.echo(f"mode {mode}, language filter {'off' if no_language_filter else 'on'}, "
+               f"diversify {diversify or 'off'}, {len(items)} items")
+    typer.echo(f"{'pair':<10} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR':>6} {'p50 ms':>7} {'p95 ms':>7}")
+    for key, s in [*report["pairs"].items(), ("overall", report["overall"])]:
+        typer.echo(f"{key:<10} {s['items']:>4} {s['recall@1']:>6.3f} {s['recall@10']:>6.3f} {s['mrr']:>6.3f} "
+                   f"{s['latency_ms_p50']:>7.1f} {s['latency_ms_p95']:>7.1f}")
+    hubs = report["hubs"]
+    typer.echo(f"\npassages in the top {report['k']} of more than {hubs['limit']:g} queries without holding their "
+               f"target: {hubs['over_limit']}; most shown:")
+    for h in hubs["most_shown"][:5]:
+        typer.echo(f"  {h['queries']:>4}  {h['document_id']}  {h['locator'][:70] or '—'}")
 
 
 def _export(s, root: Path) -> None:
-    from corpus.store import Store
     from index.publish import SnapshotError, export_snapshot, read_info
 
-    store = Store(s.data_dir)
+    store = open_store()
     try:
         folder = export_snapshot(store, s.index_dir, root)
     except SnapshotError as exc:
@@ -183,3 +165,9 @@ def _record(path: Path, report: dict) -> None:
     entry = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit, **report}
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("index")(index_cmd)
+    app.command("search")(search_cmd)
+    app.command("eval")(eval_cmd)

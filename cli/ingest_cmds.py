@@ -43,16 +43,14 @@ def run_worker(cfg, *, batch: int = 32, idle_exit: float | None = None, max_item
                stop: threading.Event | None = None, encoder=None, snapshot_root=None) -> IngestReport:
     from corpus.store import Store
     from crawlers.item_queue import ItemQueue, store_entries
-    from index.build import embed_texts, update_index
-    from index.units import units
+    from index.ingest import Ingest
     from pipeline.encoders import load_encoder
-    from pipeline.dedupe import link_duplicates
-    from pipeline.process import process_version
 
     stop = stop or threading.Event()
     queue = ItemQueue(cfg.redis_url, cfg.redis_lease_seconds)
     store = Store(cfg.data_dir)
     encoder = encoder or load_encoder(cfg)
+    stages = Ingest(cfg, store, encoder)
     report = IngestReport(worker=queue.worker)
     started = time.monotonic()
     last_item = time.monotonic()
@@ -84,17 +82,12 @@ def run_worker(cfg, *, batch: int = 32, idle_exit: float | None = None, max_item
                 report.outcomes[k] = report.outcomes.get(k, 0) + v
             # the pending versions of this batch: created now, or left pending by a worker that died after
             # storing them (its items come back here); no other live worker holds these items
-            for version in versions:
-                process_version(store, version, cfg)
-            report.processed += len(versions)
-            texts = [t for v in versions for p in store.passages(v.document_id)
-                     for _, t in units(p.id, p.text, cfg.sentence_vectors)]
-            if texts:  # into the embedding cache, in parallel with other workers
-                report.embedded += embed_texts(store, encoder, texts, cfg.batch_size)[1]
+            report.processed += stages.extract(versions).processed if versions else 0
+            # into the embedding cache, in parallel with other workers (the same units the index
+            # build embeds, so it finds them all in the cache under the lock)
+            report.embedded += stages.embed()
             with queue.writer_lock():
-                if versions:
-                    link_duplicates(store)
-                index = update_index(cfg, store, encoder)
+                index = stages.publish()
                 if snapshot_root is not None and not index.up_to_date:
                     from index.publish import export_snapshot
 
@@ -115,38 +108,40 @@ def run_worker(cfg, *, batch: int = 32, idle_exit: float | None = None, max_item
     return report
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("ingest-worker")
-    def ingest_worker_cmd(
-        batch: int = typer.Option(32, "--batch", min=1, max=10000, help="Items per batch (one index publish per batch)."),
-        idle_exit: float = typer.Option(None, "--idle-exit", min=0.0, help="Exit after this many seconds without "
-                                        "items (default: run until stopped)."),
-        max_items: int = typer.Option(None, "--max-items", min=1, help="Exit after this many items."),
-        snapshot: Path = typer.Option(None, "--snapshot", file_okay=False, help="After each index publish, also "
-                                      "export it as a replica snapshot into DIR (like `ailex index --snapshot DIR`)."),
-        as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when the worker ends."),
-    ) -> None:
-        """Store, extract, embed and index the items distributed crawlers put on the Redis queue
-        (AILEX_REDIS_URL). Run one or more; one of them at a time writes the index (Redis lock)."""
-        from pipeline.encoders import EncoderError
+def ingest_worker_cmd(
+    batch: int = typer.Option(32, "--batch", min=1, max=10000, help="Items per batch (one index publish per batch)."),
+    idle_exit: float = typer.Option(None, "--idle-exit", min=0.0, help="Exit after this many seconds without "
+                                    "items (default: run until stopped)."),
+    max_items: int = typer.Option(None, "--max-items", min=1, help="Exit after this many items."),
+    snapshot: Path = typer.Option(None, "--snapshot", file_okay=False, help="After each index publish, also "
+                                  "export it as a replica snapshot into DIR (like `ailex index --snapshot DIR`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON when the worker ends."),
+) -> None:
+    """Store, extract, embed and index the items distributed crawlers put on the Redis queue
+    (AILEX_REDIS_URL). Run one or more; one of them at a time writes the index (Redis lock)."""
+    from pipeline.encoders import EncoderError
 
-        cfg = settings()
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        try:
-            report = run_worker(cfg, batch=batch, idle_exit=idle_exit, max_items=max_items, stop=stop,
-                                snapshot_root=snapshot)
-        except EncoderError as exc:
-            fail(str(exc))
-        except Exception as exc:  # Redis down at start, …
-            if type(exc).__module__.startswith("redis"):
-                fail(f"Redis at AILEX_REDIS_URL={cfg.redis_url}: {exc}")
-            raise
-        if as_json:
-            print_json(report.__dict__)
-        else:
-            typer.echo(f"ingest worker {report.worker}: {report.items} items in {report.batches} batches "
-                       f"{report.outcomes}; {report.processed} versions processed, {report.embedded} vectors "
-                       f"embedded, {report.publishes} index snapshots published ({report.index_count} passages) "
-                       f"in {report.seconds:.1f} s")
+    cfg = settings()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        report = run_worker(cfg, batch=batch, idle_exit=idle_exit, max_items=max_items, stop=stop,
+                            snapshot_root=snapshot)
+    except EncoderError as exc:
+        fail(str(exc))
+    except Exception as exc:  # Redis down at start, …
+        if type(exc).__module__.startswith("redis"):
+            fail(f"Redis at AILEX_REDIS_URL={cfg.redis_url}: {exc}")
+        raise
+    if as_json:
+        print_json(report.__dict__)
+    else:
+        typer.echo(f"ingest worker {report.worker}: {report.items} items in {report.batches} batches "
+                   f"{report.outcomes}; {report.processed} versions processed, {report.embedded} vectors "
+                   f"embedded, {report.publishes} index snapshots published ({report.index_count} passages) "
+                   f"in {report.seconds:.1f} s")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest-worker")(ingest_worker_cmd)

@@ -6,7 +6,8 @@ import logging
 
 import typer
 
-from cli import compare_cmds, corpus_cmds, crawl_cmds, index_cmds, ingest_cmds, model_cmds, serve_cmds
+from cli import compare_cmds, corpus_cmds, crawl_cmds, crosswalk_cmds, index_cmds, ingest_cmds, model_cmds, serve_cmds
+from cli.common import configure_logging, settings
 
 app = typer.Typer(
     name="ailex",
@@ -20,17 +21,15 @@ app = typer.Typer(
 
 
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug detail.")) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not verbose:  # library chatter (model loading, FAISS loader) is not news to the user
-        for name in ("sentence_transformers", "faiss", "transformers", "httpx", "scrapy"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug detail on the terminal.")) -> None:
+    """Progress and results go to the terminal; log lines (the libraries' included) go to
+    AILEX_DATA_DIR/logs/ailex.log, and to the terminal only when they are warnings (or with -v)."""
+    configure_logging(settings().data_dir, verbose)
+    for name in ("sentence_transformers", "faiss", "transformers", "httpx"):  # chatter even in the log file
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-for module in (model_cmds, corpus_cmds, index_cmds, compare_cmds, serve_cmds, crawl_cmds, ingest_cmds):
+for module in (model_cmds, corpus_cmds, index_cmds, compare_cmds, crosswalk_cmds, serve_cmds, crawl_cmds, ingest_cmds):
     module.register(app)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from corpus.text import searchable
 from corpus.models import (
     SCHEMA_VERSION,
     Document,
@@ -77,10 +76,6 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_active ON passages(active, id);
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(document_id, seq);
 CREATE INDEX IF NOT EXISTS passages_sha ON passages(text_sha);
--- lexical index over passage text; rowid = passages.id (retired passages are filtered by join)
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    text, tokenize = "unicode61 remove_diacritics 2"
-);
 CREATE TABLE IF NOT EXISTS embeddings (
     text_sha TEXT NOT NULL,
     model TEXT NOT NULL,
@@ -296,58 +291,12 @@ class Store:
         ]
         with self.transaction() as db:
             db.execute("UPDATE passages SET active=0 WHERE document_id=? AND active=1", (version.document_id,))
-            for row in rows:
-                cur = db.execute(
-                    """INSERT INTO passages (document_id, version_id, seq, text, language, locator, page_start,
-                           page_end, text_sha, schema_version) VALUES (?,?,?,?,?,?,?,?,?,?)""",
-                    row,
-                )
-                # the locator is searchable too: "prohibited AI practices" is Article 5's title
-                db.execute("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)",
-                           (cur.lastrowid, searchable(row[5], row[3])))
+            db.executemany(
+                """INSERT INTO passages (document_id, version_id, seq, text, language, locator, page_start,
+                       page_end, text_sha, schema_version) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                rows,
+            )
         return len(rows)
-
-    def _fts(self, match: str, limit: int | None) -> list[tuple[int, float]]:
-        sql = """SELECT f.rowid, -bm25(passages_fts) FROM passages_fts f JOIN passages p ON p.id = f.rowid
-                 WHERE passages_fts MATCH ? AND p.active = 1 ORDER BY bm25(passages_fts)"""
-        args: list = [match]
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(int(limit))
-        return [(r[0], float(r[1])) for r in self.db.execute(sql, args)]
-
-    def keyword_search(self, match: str, limit: int, allowed: Sequence[int] | None = None) -> list[tuple[int, float]]:
-        """BM25 over active passages for an FTS5 `match` expression (built by the caller from
-        quoted terms only, so user text never reaches FTS5 syntax). Higher score is better.
-
-        With `allowed`, the best `limit` inside it: FTS5 ranks fastest unfiltered, so a short prefix
-        of the ranked list is read and filtered here; when it does not hold `limit` allowed rows
-        (a small allowed set), the whole ranking is read once rather than in ever longer prefixes,
-        each of which FTS5 would rank from scratch."""
-        if allowed is None:
-            return self._fts(match, limit)
-        allowed_set = set(int(i) for i in allowed)
-        fetch = max(limit * 4, 200)
-        rows = self._fts(match, fetch)
-        if len(rows) == fetch and sum(1 for pid, _ in rows if pid in allowed_set) < limit:
-            rows = self._fts(match, None)
-        return [(pid, s) for pid, s in rows if pid in allowed_set][:limit]
-
-    def documents_with_title(self, terms: Sequence[str]) -> list[str]:
-        """Ids of documents whose title contains every term (case-insensitive)."""
-        sql = "SELECT id FROM documents WHERE " + " AND ".join(["instr(lower(title), lower(?)) > 0"] * len(terms))
-        return [r[0] for r in self.db.execute(sql, list(terms))] if terms else []
-
-    def keyword_count(self, match: str, allowed: Sequence[int] | None = None) -> int:
-        if allowed is None:
-            # written as IN (subquery): SQLite plans the JOIN form as one MATCH per active passage
-            # (0.7 s for a common-word query over 2k passages, against 0.7 ms this way)
-            sql = """SELECT COUNT(*) FROM passages p WHERE p.active = 1
-                     AND p.id IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?)"""
-            return int(self.db.execute(sql, [match]).fetchone()[0])
-        allowed_set = set(int(i) for i in allowed)
-        rows = self.db.execute("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", [match])
-        return sum(1 for (pid,) in rows if pid in allowed_set)  # retired ids are never in `allowed`
 
     def passages(self, document_id: str | None = None, active: bool = True) -> list[Passage]:
         sql = "SELECT * FROM passages WHERE active=?"
@@ -367,20 +316,8 @@ class Store:
     def passages_by_ids(self, ids: Sequence[int]) -> dict[int, Passage]:
         return {r["id"]: _passage(r) for r in self._rows_by_ids("*", ids)}
 
-    def duplicate_links(self, ids: Sequence[int]) -> dict[int, int | None]:
-        """{passage id: the passage it duplicates, or None} for the ids that exist."""
-        return {r[0]: r[1] for r in self._rows_by_ids("id, duplicate_of", ids)}
-
     def active_passage_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM passages WHERE active=1 ORDER BY id")]
-
-    def passage_table(self) -> list[sqlite3.Row]:
-        """Active passages joined with their document's filter fields (for the index's filters)."""
-        return self.db.execute(
-            """SELECT p.id, p.language, p.text_sha, p.document_id, d.jurisdiction, d.doc_type, d.status, d.date
-               FROM passages p JOIN documents d ON d.id = p.document_id
-               WHERE p.active=1 ORDER BY p.id"""
-        ).fetchall()
 
     # -- embedding cache -------------------------------------------------------
     def cached_embeddings(self, model: str, shas: Sequence[str]) -> dict[str, bytes]:
@@ -432,12 +369,11 @@ class Store:
             ),
         }
 
-    # -- duplicates (pipeline.dedupe) ------------------------------------------
-    def set_duplicates(self, links: dict[int, int]) -> None:
-        """Make `links` ({passage id: canonical passage id}) the only duplicate links among active passages."""
-        with self.transaction() as db:
-            db.execute("UPDATE passages SET duplicate_of=NULL WHERE active=1 AND duplicate_of IS NOT NULL")
-            db.executemany("UPDATE passages SET duplicate_of=? WHERE id=?", [(int(c), int(d)) for d, c in links.items()])
+    # -- duplicates (pipeline.dedupe writes them) ---------------------------------
+    def duplicate_map(self) -> dict[int, int]:
+        """{passage id: the passage it copies} over active passages (one indexed column read)."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT id, duplicate_of FROM passages WHERE active=1 AND duplicate_of IS NOT NULL")}
 
 def _document(row: sqlite3.Row) -> Document:
     d = dict(row)

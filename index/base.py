@@ -32,3 +32,9 @@ class VectorIndex(Protocol):
         shape (n, k); missing slots have id -1."""
 
     def save(self, folder: Path) -> None: ...
+
+    def describe(self) -> dict:
+        """The kind's parameters, for the snapshot manifest."""
+
+    def needs_retrain(self, units: int) -> bool:
+        """Whether holding `units` vectors calls for rebuilding (approximate kinds trained on fewer)."""

@@ -5,16 +5,17 @@ jurisdiction is never crowded out by a large one. The provision is free text or 
 existing passage, whose stored vector is used directly."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
-from corpus.models import Document, Passage
+from corpus.citation import Citation, Versions, cite_passage
+from corpus.models import Document, Passage, Version
 from index.metadata import Filters
 from index.search import Searcher
-from index.units import unit_id
 
 
 COMMON_DEPTH = 400  # passages ranked once across all jurisdictions before any per-jurisdiction search
@@ -30,6 +31,7 @@ class Match:
     score: float
     passage: Passage
     document: Document
+    version: Version | None = None  # the stored version the passage was cut from (cited with its hash)
 
 
 @dataclass
@@ -41,24 +43,17 @@ class Comparison:
     missing: list[str] = field(default_factory=list)  # jurisdictions with no passage above the cutoff
 
 
+def cited(m: Match) -> Citation:
+    return cite_passage(m.document, m.passage, m.version)
+
+
 def citation(m: Match, retrieved: date | None = None) -> str:
-    d, p = m.document, m.passage
-    parts = [d.title]
-    if p.locator:
-        parts.append(p.locator)
-    if p.page_start:
-        parts.append(f"p. {p.page_start}" + (f"–{p.page_end}" if p.page_end and p.page_end != p.page_start else ""))
-    text = ", ".join(parts) + (f" ({d.date})" if d.date else "")
-    if d.source_url:
-        text += f". {d.source_url}"
-    return text + f" (retrieved {(retrieved or date.today()).isoformat()})"
-
-
-def _passage_vector(searcher: Searcher, passage_id: int) -> np.ndarray:
-    try:
-        return searcher.snapshot.index.vector(unit_id(passage_id, 0))
-    except KeyError as exc:
-        raise UnknownPassage(passage_id) from exc
+    """The full citation of a match (corpus/citation.py is the one formatter; `retrieved` is only
+    used when the passage's version is unknown)."""
+    c = cited(m)
+    if not c.retrieved and retrieved is not None:
+        c = dataclasses.replace(c, retrieved=retrieved.isoformat())
+    return c.text()
 
 
 def compare(
@@ -72,21 +67,27 @@ def compare(
     if (query is None) == (passage_id is None):
         raise ValueError("give either a query or a passage id")
     started = time.perf_counter()
-    snap = searcher.snapshot
+    searcher.refresh()
+    snap = searcher.snapshot  # one snapshot for the whole comparison
+    retriever, results = searcher.retriever, searcher.results
+    versions = Versions(searcher.store)
     base = filters or Filters()
     source = None
     if passage_id is not None:
-        vector = _passage_vector(searcher, passage_id)
-        p = searcher.store.passages_by_ids([passage_id]).get(passage_id)
+        try:
+            vector = retriever.passage_vector(snap, passage_id)
+        except KeyError as exc:
+            raise UnknownPassage(passage_id) from exc
+        p = results.passages([passage_id]).get(passage_id)
         if p is None:
             raise UnknownPassage(passage_id)
-        doc = searcher.store.get_document(p.document_id)
-        source = Match(doc.jurisdiction, 1.0, p, doc)
+        doc = results.document(snap, p.document_id)
+        source = Match(doc.jurisdiction, 1.0, p, doc, versions.get(p.version_id))
         query_text = p.text
     else:
-        vector = searcher.query_vector(query)
+        vector = retriever.query_vector(query)
         query_text = query
-    all_jurisdictions = [j for j in snap.columns.labels["jurisdiction"] if j]
+    all_jurisdictions = snap.columns.values("jurisdiction")
     wanted = [j for j in all_jurisdictions if not jurisdictions or j.lower() in {w.lower() for w in jurisdictions}]
     matches, missing = [], []
     cols = snap.columns
@@ -97,44 +98,20 @@ def compare(
     # One ranking over every wanted jurisdiction first: in a list sorted by score, a
     # jurisdiction's first passage is its best. Only jurisdictions that list does not reach get
     # a partition search of their own (a search per jurisdiction scans the index each time).
-    pool = cols.ids[cols.mask(Filters(**{**base.__dict__, "jurisdiction": wanted})) & keep] if wanted else cols.ids[:0]
+    pool = cols.ids[cols.mask(base.replace(jurisdiction=wanted)) & keep] if wanted else cols.ids[:0]
     best: dict[str, tuple] = {}
-    for hit in searcher.dense_by_vector(vector, COMMON_DEPTH, pool) if len(pool) else []:
+    for hit in retriever.dense(snap, vector, COMMON_DEPTH, pool) if len(pool) else []:
         best.setdefault(cols.value_of("jurisdiction", hit.passage_id), hit)
     for jur in wanted:
         if jur in best:
             ranked = [best[jur]]
         else:
-            f = Filters(**{**base.__dict__, "jurisdiction": [jur]})
-            ranked = searcher.dense_by_vector(vector, 1, cols.ids[cols.mask(f) & keep])
+            ranked = retriever.dense(snap, vector, 1, cols.ids[cols.mask(base.replace(jurisdiction=[jur])) & keep])
         if not ranked or ranked[0].score < min_score:
             missing.append(jur)
             continue
         pid, score, _ = ranked[0]
-        p = searcher.store.passages_by_ids([pid])[pid]
-        matches.append(Match(jur, score, p, searcher.store.get_document(p.document_id)))
+        p = results.passages([pid])[pid]
+        matches.append(Match(jur, score, p, results.document(snap, p.document_id), versions.get(p.version_id)))
     matches.sort(key=lambda m: -m.score)
     return Comparison(query_text, source, round((time.perf_counter() - started) * 1000, 2), matches, missing)
-
-
-CSV_COLUMNS = ["jurisdiction", "score", "title", "locator", "page", "date", "doc_type", "status", "language",
-               "source_url", "retrieved", "citation", "text", "passage_id", "document_id"]
-
-
-def table_rows(result: Comparison, retrieved: date) -> list[dict]:
-    """One flat row per jurisdiction with a full citation: what CSV exports hold."""
-    return [{
-        "jurisdiction": m.jurisdiction, "score": round(m.score, 5), "title": m.document.title,
-        "locator": m.passage.locator, "page": m.passage.page_start or "", "date": m.document.date,
-        "doc_type": m.document.doc_type, "status": m.document.status, "language": m.passage.language,
-        "source_url": m.document.source_url, "retrieved": retrieved.isoformat(), "citation": citation(m, retrieved),
-        "text": " ".join(m.passage.text.split()), "passage_id": m.passage.id, "document_id": m.document.id,
-    } for m in result.matches]
-
-
-def write_csv(result: Comparison, retrieved: date, out) -> None:
-    import csv
-
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    writer.writerows(table_rows(result, retrieved))

@@ -30,6 +30,11 @@ class Manifest(BaseModel):
     # absent in manifests written before they existed
     index_params: dict[str, Any] = {}
     index_event: str = ""
+    # passages this snapshot added and retired against the one it replaced, and seconds per build step
+    units_version: int = 1  # index/units.py UNITS_VERSION the vectors were cut with
+    new_passages: int = 0
+    retired_passages: int = 0
+    timings: dict[str, float] = {}
 
     def write(self, folder: Path) -> None:
         (Path(folder) / FILENAME).write_text(self.model_dump_json(indent=2))

@@ -1,19 +1,32 @@
 """Filter columns for the passages of one snapshot, as compact NumPy arrays.
 
-Stored with the snapshot so filters always agree with the vectors they select from,
-and evaluated as array masks before FAISS ranks anything."""
+Stored with the snapshot so filters always agree with the vectors they select from, and
+evaluated as array masks before FAISS ranks anything.
+
+Two kinds of columns: per passage (language, document, canonical copy) and per document
+(jurisdiction, type, status, date), the latter gathered onto passages through the passage's
+document. A publish therefore only encodes the passages it adds (`PassageColumns.update`): the
+previous snapshot's rows are reused, and a document's new status or date costs one row of
+the document table, not a pass over its passages."""
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from corpus.models import Document
+
 FILENAME = "passages.npz"
-COLUMNS = ("language", "jurisdiction", "doc_type", "status", "document_id")
+LABELS = "labels.json"
+FORMAT = 2  # 1: every column per passage, no canonical links (read, then rebuilt by `ailex index`)
+PASSAGE_COLUMNS = ("language", "document_id")
+DOCUMENT_COLUMNS = ("jurisdiction", "doc_type", "status")
+COLUMNS = DOCUMENT_COLUMNS + PASSAGE_COLUMNS
 
 
 def date_key(value: str, end: bool = False) -> int:
@@ -38,34 +51,92 @@ class Filters:
     def is_empty(self) -> bool:
         return not any(getattr(self, c) for c in COLUMNS) and self.date_from is None and self.date_to is None
 
+    def replace(self, **changes) -> "Filters":
+        return Filters(**{**self.__dict__, **changes})
+
+
+@dataclass
+class PassageRow:
+    """What the columns need of one passage."""
+
+    id: int
+    document_id: str
+    language: str
+
+
+def _encode(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    labels = sorted(set(values))
+    lookup = {v: n for n, v in enumerate(labels)}
+    return np.fromiter((lookup[v] for v in values), np.int32, len(values)), labels
+
+
+def _recode(codes: np.ndarray, labels: list[str], extra: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """`codes` over `labels`, followed by `extra` values, as codes over one new sorted label list."""
+    merged = sorted(set(labels) | set(extra))
+    lookup = {v: n for n, v in enumerate(merged)}
+    remap = np.array([lookup[v] for v in labels] or [0], np.int32)
+    head = remap[codes] if len(codes) else np.zeros(0, np.int32)
+    tail = np.fromiter((lookup[v] for v in extra), np.int32, len(extra))
+    return np.concatenate([head, tail]), merged
+
 
 class PassageColumns:
-    def __init__(self, ids: np.ndarray, codes: dict[str, np.ndarray], labels: dict[str, list[str]],
-                 date_start: np.ndarray, date_end: np.ndarray):
-        self.ids = ids
-        self.codes = codes
-        self.labels = labels
-        self.date_start = date_start
-        self.date_end = date_end
-        self._pos = {int(i): n for n, i in enumerate(ids)}
+    def __init__(self, ids: np.ndarray, passage_codes: dict[str, np.ndarray], passage_labels: dict[str, list[str]],
+                 canonical: np.ndarray, documents: Sequence[Document]):
+        order = np.argsort(ids, kind="stable")
+        self.ids = np.asarray(ids, np.int64)[order]
+        self.passage_codes = {c: np.asarray(v, np.int32)[order] for c, v in passage_codes.items()}
+        self.passage_labels = passage_labels
+        self.canonical = np.asarray(canonical, np.int64)[order]  # the passage this one copies; 0: none
+        self.documents = documents
+        # per-document columns, gathered onto passages through the passage's document
+        doc_pos = {d.id: n for n, d in enumerate(documents)}
+        doc_ids = passage_labels["document_id"]
+        row_of_label = np.array([doc_pos.get(d, -1) for d in doc_ids] or [-1], np.int64)
+        self._doc_row = row_of_label[self.passage_codes["document_id"]] if len(self.ids) else np.zeros(0, np.int64)
+        self.labels: dict[str, list[str]] = dict(passage_labels)
+        self.codes: dict[str, np.ndarray] = dict(self.passage_codes)
+        for col in DOCUMENT_COLUMNS:
+            doc_codes, labels = _encode([getattr(d, col) or "" for d in documents] + [""])  # "" for unknown documents
+            self.labels[col] = labels
+            self.codes[col] = doc_codes[self._doc_row]  # -1 picks the trailing ""
+        starts = np.array([date_key(d.date) for d in documents] + [0], np.int32)
+        ends = np.array([date_key(d.date, end=True) for d in documents] + [0], np.int32)
+        self.date_start, self.date_end = starts[self._doc_row], ends[self._doc_row]
+        self._pos = {int(i): n for n, i in enumerate(self.ids)}
+
+    # -- building ------------------------------------------------------------------------
+    @classmethod
+    def build(cls, passages: Iterable[PassageRow], canonical: dict[int, int],
+              documents: Sequence[Document]) -> "PassageColumns":
+        return cls.update(None, np.zeros(0, np.int64), list(passages), canonical, documents)
 
     @classmethod
-    def from_rows(cls, rows) -> "PassageColumns":
-        ids = np.array([r["id"] for r in rows], np.int64)
+    def update(cls, previous: "PassageColumns | None", keep: np.ndarray, new: Sequence[PassageRow],
+               canonical: dict[int, int], documents: Sequence[Document]) -> "PassageColumns":
+        """The previous snapshot's rows for the passage ids in `keep`, plus `new` rows. `canonical`
+        holds every duplicate link among the passages ({copy id: canonical id}); documents are the
+        corpus's documents now (their metadata may have changed since the previous snapshot)."""
+        if previous is None:
+            keep_pos = np.zeros(0, np.int64)
+            prev_codes = {c: np.zeros(0, np.int32) for c in PASSAGE_COLUMNS}
+            prev_labels: dict[str, list[str]] = {c: [] for c in PASSAGE_COLUMNS}
+            prev_ids = np.zeros(0, np.int64)
+        else:
+            keep_pos = np.flatnonzero(np.isin(previous.ids, keep))
+            prev_codes, prev_labels, prev_ids = previous.passage_codes, previous.passage_labels, previous.ids
         codes, labels = {}, {}
-        for col in COLUMNS:
-            values = [str(r[col] or "") for r in rows]
-            uniq = sorted(set(values))
-            lookup = {v: n for n, v in enumerate(uniq)}
-            codes[col] = np.array([lookup[v] for v in values], np.int32)
-            labels[col] = uniq
-        starts = np.array([date_key(r["date"]) for r in rows], np.int32)
-        ends = np.array([date_key(r["date"], end=True) for r in rows], np.int32)
-        return cls(ids, codes, labels, starts, ends)
+        for col in PASSAGE_COLUMNS:
+            codes[col], labels[col] = _recode(prev_codes[col][keep_pos], prev_labels[col],
+                                              [str(getattr(r, col) or "") for r in new])
+        ids = np.concatenate([prev_ids[keep_pos], np.array([r.id for r in new], np.int64)])
+        links = np.array([canonical.get(int(i), 0) for i in ids], np.int64) if canonical else np.zeros(len(ids), np.int64)
+        return cls(ids, codes, labels, links, list(documents))
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    # -- filters --------------------------------------------------------------------------
     def mask(self, f: Filters) -> np.ndarray:
         m = np.ones(len(self.ids), bool)
         for col in COLUMNS:
@@ -106,16 +177,34 @@ class PassageColumns:
     def language_of(self, passage_ids) -> dict[int, str]:
         return {int(i): self.value_of("language", i) for i in passage_ids}
 
+    def canonical_of(self, passage_id: int) -> int:
+        """The passage this one copies (another format of the same act), or itself."""
+        pos = self._pos.get(int(passage_id))
+        return int(passage_id) if pos is None or not self.canonical[pos] else int(self.canonical[pos])
+
+    def holds(self, passage_id: int) -> bool:
+        return int(passage_id) in self._pos
+
+    def values(self, column: str) -> list[str]:
+        """The non-empty values of `column` present in this snapshot (sorted)."""
+        present = np.unique(self.codes[column]) if len(self.ids) else []
+        return [self.labels[column][c] for c in present if self.labels[column][c]]
+
+    # -- persistence ----------------------------------------------------------------------
     def save(self, folder: Path) -> None:
-        np.savez(Path(folder) / FILENAME, ids=self.ids, date_start=self.date_start, date_end=self.date_end,
-                 **{f"code_{c}": self.codes[c] for c in COLUMNS})
-        (Path(folder) / "labels.json").write_text(json.dumps(self.labels, ensure_ascii=False))
+        np.savez(Path(folder) / FILENAME, format=np.int64(FORMAT), ids=self.ids, canonical=self.canonical,
+                 **{f"code_{c}": self.passage_codes[c] for c in PASSAGE_COLUMNS})
+        (Path(folder) / LABELS).write_text(json.dumps(self.passage_labels, ensure_ascii=False))
 
     @classmethod
-    def load(cls, folder: Path) -> "PassageColumns":
+    def load(cls, folder: Path, documents: Sequence[Document]) -> "PassageColumns":
+        """The snapshot's passage columns; `documents` is the snapshot's document table."""
         data = np.load(Path(folder) / FILENAME)
-        labels = json.loads((Path(folder) / "labels.json").read_text())
-        return cls(data["ids"], {c: data[f"code_{c}"] for c in COLUMNS}, labels, data["date_start"], data["date_end"])
+        if "format" not in data or int(data["format"]) != FORMAT:
+            raise ValueError(f"the filter columns in {folder} are of an older format: run `ailex index`")
+        labels = json.loads((Path(folder) / LABELS).read_text())
+        return cls(data["ids"], {c: data[f"code_{c}"] for c in PASSAGE_COLUMNS}, labels,
+                   data["canonical"], documents)
 
 
 def _matches(col: str, label: str, wanted: list[str]) -> bool:

@@ -58,6 +58,12 @@ class NumpyIndex:
             out_i[row, : len(order)] = self._ids[order]
         return out_s, out_i
 
+    def describe(self) -> dict:
+        return {"units": len(self)}
+
+    def needs_retrain(self, units: int) -> bool:
+        return False  # nothing trained: exact over every vector
+
     def save(self, folder: Path) -> None:
         np.savez(Path(folder) / FILENAME, ids=self._ids, vecs=self._vecs)
 

@@ -3,14 +3,13 @@
     ban on "remote biometric identification" title:"AI Act"
 
 Phrases are required in every mode (a filter before ranking); `title:` narrows to documents
-whose title holds the term. Everything is turned into quoted FTS5 terms, so no user
-character ever reaches FTS5 operators."""
+whose title holds the term. Nothing the user types is an operator: words are only words."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from corpus.text import WORD, content_words
+from corpus.text import WORD
 
 _TOKEN = re.compile(r'(title:)?"([^"]*)"|(\S+)', re.IGNORECASE)
 
@@ -42,23 +41,3 @@ def parse_query(query: str) -> ParsedQuery:
             kept.append(bare)
     parsed.text = " ".join(kept).strip()
     return parsed
-
-
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', "") + '"'
-
-
-def fts_expression(query: str | ParsedQuery) -> str | None:
-    """Quoted phrases are required, other words are alternatives. Stopwords are dropped (they
-    match nearly every passage, add nothing to BM25 and make ranking slow) unless they are all
-    the query has."""
-    parsed = parse_query(query) if isinstance(query, str) else query
-    phrases = [_quote(p) for p in parsed.phrases]
-    terms = " OR ".join(_quote(w) for w in content_words(dict.fromkeys(parsed.words)))
-    if phrases and terms:
-        return " AND ".join(phrases) + f" AND ({terms})"
-    return " AND ".join(phrases) or terms or None
-
-
-def phrase_expression(parsed: ParsedQuery) -> str | None:
-    return " AND ".join(_quote(p) for p in parsed.phrases) or None

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.models import Document, Passage
+from index.metadata import Filters
 from index.search import Searcher
-from index.units import passage_ids, unit_id
+from index.units import passage_ids
 
 MAX_SOURCE_PASSAGES = 300  # long acts: a spread sample keeps this interactive
 NEIGHBOURS = 8  # units fetched per source passage
@@ -31,23 +32,24 @@ class SimilarDocument:
 
 
 def similar_documents(searcher: Searcher, doc_id: str, k: int = 5) -> list[SimilarDocument]:
-    store, snap = searcher.store, searcher.snapshot
-    doc = store.get_document(doc_id)  # KeyError for unknown ids
-    own = [p for p in store.passages(doc_id)]
+    searcher.refresh()
+    snap, results = searcher.snapshot, searcher.results
+    doc = results.document(snap, doc_id)  # KeyError for unknown ids
+    cols = snap.columns
+    own_ids = cols.ids[cols.mask(Filters(document_id=[doc_id]))]
+    own = sorted(results.passages(own_ids.tolist()).values(), key=lambda p: p.seq)
     if len(own) > MAX_SOURCE_PASSAGES:
         own = [own[int(i)] for i in np.linspace(0, len(own) - 1, MAX_SOURCE_PASSAGES)]
     vectors, sources = [], []
     for p in own:
         try:
-            vectors.append(snap.index.vector(unit_id(p.id, 0)))
+            vectors.append(searcher.retriever.passage_vector(snap, p.id))
             sources.append(p)
         except KeyError:  # passage newer than the snapshot
             continue
     if not vectors:
         return []
-    cols = snap.columns
-    jur_code = cols.labels["jurisdiction"].index(doc.jurisdiction) if doc.jurisdiction in cols.labels["jurisdiction"] else -1
-    allowed = cols.ids[cols.codes["jurisdiction"] != jur_code]
+    allowed = cols.ids[~cols.mask(Filters(jurisdiction=[doc.jurisdiction]))]
     scores, ids = snap.index.search(np.stack(vectors), NEIGHBOURS, snap.allowed_units(allowed))
     best: dict[tuple[int, int], float] = {}
     for src, row_s, row_i in zip(sources, scores, ids):
@@ -56,7 +58,7 @@ def similar_documents(searcher: Searcher, doc_id: str, k: int = 5) -> list[Simil
                 continue
             key = (src.id, int(passage_ids(np.array([u]))[0]))
             best[key] = max(best.get(key, -1.0), float(s))
-    targets = store.passages_by_ids(sorted({t for _, t in best}))
+    targets = results.passages(sorted({t for _, t in best}))
     by_doc: dict[str, list[tuple[float, int, int]]] = defaultdict(list)
     for (src, tgt), s in best.items():
         if tgt in targets:
@@ -75,6 +77,6 @@ def similar_documents(searcher: Searcher, doc_id: str, k: int = 5) -> list[Simil
             if len(chosen) == PAIRS:
                 break
         score = float(np.mean([p.score for p in chosen])) * len(chosen) / PAIRS
-        out.append(SimilarDocument(store.get_document(target_doc), score, chosen))
+        out.append(SimilarDocument(results.document(snap, target_doc), score, chosen))
     out.sort(key=lambda d: -d.score)
     return out[:k]

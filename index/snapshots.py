@@ -14,11 +14,19 @@ POINTER = "CURRENT"
 KEEP = 2  # the newest snapshots kept on disk (a server may still hold the previous one)
 
 
-def current(index_dir: Path) -> Path | None:
-    pointer = Path(index_dir) / POINTER
-    if not pointer.exists():
+def current_id(index_dir: Path) -> str | None:
+    """The build id CURRENT names (one small read: servers check it on every request)."""
+    try:
+        return (Path(index_dir) / POINTER).read_text().strip() or None
+    except FileNotFoundError:
         return None
-    folder = Path(index_dir) / "builds" / pointer.read_text().strip()
+
+
+def current(index_dir: Path) -> Path | None:
+    build = current_id(index_dir)
+    if build is None:
+        return None
+    folder = Path(index_dir) / "builds" / build
     return folder if folder.is_dir() else None
 
 

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from corpus.models import Passage
 from corpus.text import searchable
 from pipeline.windows import sentence_windows
 
+# Bump when what a unit holds changes (sentence windows cut differently, a text prefix added): the
+# next `ailex index` then recomputes every passage's units (vectors of unchanged texts still come
+# from the embedding cache). Recorded in each snapshot's manifest.
+UNITS_VERSION = 2
 WINDOW_BITS = 10
 WINDOW_MASK = (1 << WINDOW_BITS) - 1
 
@@ -22,10 +27,12 @@ def passage_ids(unit_ids: np.ndarray) -> np.ndarray:
     return np.asarray(unit_ids, np.int64) >> WINDOW_BITS
 
 
-def units(passage_id: int, text: str, sentence_vectors: bool, locator: str = "") -> list[tuple[int, str]]:
-    """The passage vector reads its locator too ("Article 5 — Prohibited AI practices"):
-    headings name the topic that the article body often never repeats."""
-    out = [(unit_id(passage_id, 0), searchable(locator, text))]
+def units(passage: Passage, sentence_vectors: bool) -> list[tuple[int, str]]:
+    """(unit id, text to embed) of one passage: the one definition every path that embeds uses
+    (index build, ingest workers warming the cache), so they meet in the embedding cache. The
+    passage vector reads its locator too ("Article 5 — Prohibited AI practices"): headings name
+    the topic that the article body often never repeats."""
+    out = [(unit_id(passage.id, 0), searchable(passage.locator, passage.text))]
     if sentence_vectors:
-        out += [(unit_id(passage_id, n), w) for n, w in enumerate(sentence_windows(text), start=1)]
+        out += [(unit_id(passage.id, n), w) for n, w in enumerate(sentence_windows(passage.text), start=1)]
     return out

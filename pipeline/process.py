@@ -1,7 +1,8 @@
-"""Run extraction and chunking over stored versions that are still pending.
+"""Run extraction and chunking over stored versions (the pending ones, or those given).
 
 Each document fails alone: its version gets a status and reason, the batch goes on.
-Extraction runs per document in a child process with a time and memory limit (pipeline.sandbox).
+Extraction runs per document in a child process with a time and memory limit (pipeline.sandbox),
+AILEX_EXTRACT_WORKERS documents at a time, whoever calls (`index/ingest.py` for every path).
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from dataclasses import dataclass, field
 from corpus.models import ProcessingStatus, Version
 from corpus.settings import Settings
 from corpus.store import Store, StoreError
-from pipeline.dedupe import link_duplicates
 from pipeline.sandbox import Job, Outcome, run_jobs
 
 log = logging.getLogger(__name__)
@@ -54,21 +54,15 @@ def _apply(store: Store, version: Version, outcome: Outcome) -> tuple[Processing
     return outcome.status, n, outcome.reason
 
 
-def process_version(store: Store, version: Version, settings: Settings) -> tuple[ProcessingStatus, int, str]:
-    """Extract and chunk one version; store its passages and status. Never raises for bad input."""
-    return _apply(store, version, next(iter(_outcomes(store, [version], settings))))
-
-
-def process_pending(
+def process_versions(
     store: Store,
     settings: Settings,
-    redo: bool = False,
+    versions: list[Version],
     on_document: Callable[[str, ProcessingStatus, int], None] | None = None,
 ) -> ProcessReport:
-    """Process every current version still pending (all of them with `redo`).
+    """Extract and chunk `versions`; store their passages and statuses. Never raises for bad input.
 
     Up to AILEX_EXTRACT_WORKERS documents are extracted at once; the store is written in version order."""
-    versions = store.current_versions(None if redo else [ProcessingStatus.pending])
     report = ProcessReport()
     for version, outcome in zip(versions, _outcomes(store, versions, settings)):
         status, n, reason = _apply(store, version, outcome)
@@ -80,6 +74,15 @@ def process_pending(
             log.warning("document %s: %s (%s)", version.document_id, status.value, reason)
         if on_document:
             on_document(version.document_id, status, n)
-    if report.processed:
-        link_duplicates(store)
     return report
+
+
+def process_pending(
+    store: Store,
+    settings: Settings,
+    redo: bool = False,
+    on_document: Callable[[str, ProcessingStatus, int], None] | None = None,
+) -> ProcessReport:
+    """Process every current version still pending (all of them with `redo`)."""
+    versions = store.current_versions(None if redo else [ProcessingStatus.pending])
+    return process_versions(store, settings, versions, on_document)

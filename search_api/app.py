@@ -17,7 +17,8 @@ from corpus.settings import Settings, get_settings
 from corpus.store import Store
 from index.search import IndexMissing, Searcher
 from pipeline.encoders import Encoder, load_encoder
-from search_api.routes import admin, compare, compare_page, corpus, document_page, documents, health, page, search
+from search_api.routes import (admin, compare, compare_page, corpus, crosswalk, crosswalk_page, diff, document_page,
+                               documents, health, page, search)
 from search_api.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,9 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(compare_page.router)
     app.include_router(document_page.router)
     app.include_router(corpus.router)
+    app.include_router(crosswalk.router)  # issue 15: crosswalks, diffs and their pages
+    app.include_router(diff.router)
+    app.include_router(crosswalk_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
     return app

@@ -63,7 +63,7 @@ def test_document_and_file(client, small_corpus, shared):
     f = client.get(body["file_url"])
     assert f.status_code == 200
     assert f.content == (shared / "corpus/us-md/HB338_2024_facial_recognition.md").read_bytes()
-    assert f.headers["content-type"].startswith("text/plain")
+    assert f.headers["content-type"].startswith("text/markdown")  # one content-type table (corpus/text.py)
     assert 'filename="HB338_2024_facial_recognition.md"' in f.headers["content-disposition"]
 
 

@@ -212,3 +212,34 @@ def test_keyboard_only(browser, site):
     ActionChains(d).send_keys(Keys.ENTER).perform()
     wait_for(d, lambda d: ("jurisdiction", value) in query(d.current_url))
     shot(d, "08-keyboard-facet", full_page=False)
+
+
+def test_crosswalk_and_changes_pages(browser, site, downloads):
+    """Issue 15: the crosswalk page and the Changes tab work without scripts errors, fit 360 px, and the
+    Word download is a Word file."""
+    import json
+    from urllib.request import urlopen
+
+    def first(q: str, jurisdiction: str) -> str:
+        hit = json.load(urlopen(f"{site}/api/search?q={q}&jurisdiction={jurisdiction}&lang=en&k=1"))["results"][0]
+        return hit["document"]["id"]
+
+    cn, md = first("generative+artificial+intelligence", "CN"), first("facial+recognition", "US-MD")
+    d = browser
+    d.get(f"{site}/crosswalk?from={cn}&to={md}")
+    assert len(css(d, "table.crosswalk tbody tr")) == 24
+    css(d, ".match-filter a")[-1].click()  # "No counterpart": the URL holds the filter
+    wait_for(d, lambda d: ("match", "none") in query(d.current_url))
+    assert {r.get_attribute("class") or "" for r in css(d, "table.crosswalk tbody tr")} <= {"match-none", ""}
+    before = set(downloads.iterdir())
+    next(a for a in css(d, "ul.actions a") if a.text == "Download Word").click()
+    wait_for(d, lambda d: [p for p in set(downloads.iterdir()) - before if p.suffix == ".docx"], 30)
+    shot(d, "09-crosswalk")
+    d.get(f"{site}/documents/{md}?tab=changes")
+    assert "one version" in css(d, "#changes-h")[0].find_element("xpath", "..").text
+    assert console_errors(d) == []
+    set_viewport(d, 360, 780)
+    for path in (f"/crosswalk?from={cn}&to={md}", f"/documents/{md}?tab=changes", "/crosswalk"):
+        d.get(site + path)
+        assert not has_horizontal_scroll(d), f"{path} scrolls sideways at 360 px"
+    shot(d, "09-mobile-crosswalk")

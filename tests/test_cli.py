@@ -28,10 +28,12 @@ def run(settings, monkeypatch):
 
 def test_import_index_search_status(run, small_csv):
     out = run("import", str(small_csv)).output
-    assert "4 new" in out and "processed 4 documents" in out
-    assert "4 unchanged" in run("import", str(small_csv)).output
-    assert "index:" in run("index").output
+    # one command: import, extraction, embedding and a published index, one progress line per stage
+    assert "4 new" in out and "extraction: 4 documents" in out and "index: " in out and "passages;" in out
+    again = run("import", str(small_csv)).output
+    assert "4 unchanged" in again and "up to date" in again
     assert "up to date" in run("index").output
+    assert "index: none" not in run("status").output
     res = json.loads(run("search", "facial recognition", "--jurisdiction", "US-MD", "-k", "3", "--json").output)
     assert len(res["results"]) == 3 and {r["document"]["jurisdiction"] for r in res["results"]} == {"US-MD"}
     human = run("search", "generative AI services", "--lang", "zh", "-k", "2").output

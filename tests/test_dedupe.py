@@ -53,4 +53,37 @@ def test_link_duplicates_writes_the_store(store):
     assert link_duplicates(store) == 1
     first, second = (store.passages(doc_id)[0] for doc_id in ids)
     assert first.duplicate_of is None and second.duplicate_of == first.id
-    assert link_duplicates(store) == 1  # idempotent
+    assert link_duplicates(store) == 0  # incremental: nothing new to compare, the link stays
+    assert store.passages(ids[1])[0].duplicate_of == first.id
+
+    # a third copy is compared with what was compared before, and points at the canonical passage
+    doc = store.upsert_document(DocumentMeta(source_key="a.pdf", title="AI Act", jurisdiction="EU", doc_type="act", language="en"))
+    version, _ = store.add_version(doc.id, (text + "pdf").encode(), "application/pdf", "a.pdf")
+    store.replace_passages(version, [PassageDraft(seq=0, text=text + "  ", language="en", locator="Article 16")])
+    ids.append(doc.id)
+    assert link_duplicates(store) == 1 and store.passages(ids[2])[0].duplicate_of == first.id
+
+    # the canonical copy is retired (a new version of its document): the copies are compared again
+    version, _ = store.add_version(ids[0], b"changed", "text/plain", "a.txt")
+    store.replace_passages(version, [PassageDraft(seq=0, text="Something else entirely, about penalties and fines "
+                                                  "for infringements of this Regulation.", language="en")])
+    assert link_duplicates(store) == 1
+    second, third = store.passages(ids[1])[0], store.passages(ids[2])[0]
+    assert second.duplicate_of is None and third.duplicate_of == second.id
+
+
+def test_incremental_linking_matches_linking_everything_at_once(store):
+    """Documents arriving one at a time get the links one comparison of the whole corpus gives."""
+    from corpus.models import PassageDraft
+
+    docs = ["eu/ai_act/AI_Act-EN.txt", "eu/ai_act/AI_Act-EN_eurlex.html", "eu/ai_act/AI_Act-FR.txt"]
+    all_rows = []
+    for path in docs:
+        doc = store.upsert_document(DocumentMeta(source_key=path, title=path, jurisdiction="EU", doc_type="act", language="en"))
+        version, _ = store.add_version(doc.id, path.encode(), "text/plain", path)
+        store.replace_passages(version, [PassageDraft(seq=d.seq, text=d.text, language=d.language) for d in passages(path)])
+        link_duplicates(store)  # one run per arriving document
+        all_rows = [(p.id, p.document_id, p.language, p.text) for p in store.passages()]
+    at_once = find_duplicates(all_rows)
+    stored = {p.id: p.duplicate_of for p in store.passages() if p.duplicate_of is not None}
+    assert stored == at_once and len(stored) > 100

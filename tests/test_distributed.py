@@ -153,7 +153,7 @@ def test_two_crawlers_one_killed_every_document_arrives_once(tmp_path, redis_url
         with_text = [d for d in docs if d.current_version]  # metadata-only records (uk_bills) have no body
         assert len(with_text) > 30
         assert all(d.processing_status.value != "pending" for d in with_text)
-        passages = store.passage_table()
+        passages = store.active_passage_ids()
     finally:
         store.close()
     assert set(result["mine"]) == set(EXPECTED_ITEMS)

@@ -7,15 +7,13 @@ import numpy as np
 import pytest
 
 from index import snapshots
-from corpus.text import tokens
+from corpus.text import searchable as unit_text, tokens
 from index.lexical import FILENAME, LexicalIndex, query_terms
-from index.query import fts_expression, parse_query
-from index.search import Searcher, open_snapshot
-from pipeline.encoders import FakeEncoder
+from index.query import parse_query
 
 
 def searchable(store) -> list[tuple[int, str]]:
-    return [(p.id, f"{p.locator}\n{p.text}" if p.locator else p.text) for p in store.passages()]
+    return [(p.id, unit_text(p.locator, p.text)) for p in store.passages()]
 
 
 @pytest.fixture
@@ -37,20 +35,38 @@ def test_query_terms_drop_stopwords_unless_that_is_all():
     assert query_terms(parse_query("the of")) == ["the", "of"]
 
 
-def test_ranks_as_fts5_does_on_real_passages(lexical, small_corpus):
+def _reference_bm25(rows: list[tuple[int, str]], terms: list[str]) -> dict[int, float]:
+    """BM25 written out term by term (the textbook form, Lucene's IDF), to check the array version."""
+    import math
+
+    docs = {pid: tokens(text) for pid, text in rows}
+    avgdl = sum(len(t) for t in docs.values()) / len(docs)
+    out: dict[int, float] = {}
+    for term in terms:
+        df = sum(1 for t in docs.values() if term in t)
+        if not df:
+            continue
+        idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+        for pid, toks in docs.items():
+            tf = toks.count(term)
+            if tf:
+                out[pid] = out.get(pid, 0.0) + idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(toks) / avgdl))
+    return out
+
+
+def test_scores_are_bm25_on_real_passages(lexical, small_corpus):
+    rows = searchable(small_corpus)
     for query in ("facial recognition technology", "frontier model safety incident", "training data"):
-        parsed = parse_query(query)
-        ours = lexical.search(query_terms(parsed), 10)
-        fts = small_corpus.keyword_search(fts_expression(parsed), 10)
-        assert len(ours) == len(fts) == 10
-        # same words, same BM25 form; FTS5 differs only in its IDF floor and counting retired rows
-        assert len({p for p, _ in ours} & {p for p, _ in fts}) >= 8, query
-    # one ASCII word matches exactly the passages FTS5 matches
+        terms = query_terms(parse_query(query))
+        ours = lexical.search(terms, 10)
+        reference = sorted(_reference_bm25(rows, terms).items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+        assert len(ours) == 10
+        assert [p for p, _ in ours] == [p for p, _ in reference], query
+        assert np.allclose([s for _, s in ours], [s for _, s in reference], rtol=1e-4), query
+    # one word matches exactly the passages that hold it
     ours = lexical.search(["surveillance"], 10_000)
-    fts = small_corpus.keyword_search('"surveillance"', 10_000)
-    assert ours and {p for p, _ in ours} == {p for p, _ in fts}
-    scores = [s for _, s in ours]
-    assert scores == sorted(scores, reverse=True)
+    assert ours and {p for p, _ in ours} == {pid for pid, text in rows if "surveillance" in tokens(text)}
+    assert set(lexical.matching(["surveillance"]).tolist()) == {p for p, _ in ours}
 
 
 def test_chinese_query_meets_unspaced_chinese_text(lexical, small_corpus):
@@ -58,8 +74,26 @@ def test_chinese_query_meets_unspaced_chinese_text(lexical, small_corpus):
     passages = small_corpus.passages_by_ids([p for p, _ in hits])
     assert len(hits) == 10
     assert all("人工智能" in passages[p].text for p, _ in hits[:5])
-    # FTS5's unicode61 keeps an unspaced sentence as one token, so the same words find nothing there
-    assert small_corpus.keyword_search(fts_expression(parse_query("生成式人工智能服务")), 10) == []
+    found = lexical.containing_all(tokens("人工智能"))
+    texts = small_corpus.passages_by_ids(found.tolist())
+    assert len(found) >= 10 and all(set(tokens("人工智能")) <= set(tokens(texts[p].text)) for p in found.tolist())
+    assert lexical.containing_all(tokens("人工智能 nosuchword")).tolist() == []
+
+
+def test_incremental_update_equals_a_fresh_build(lexical, small_corpus):
+    """Reusing the previous rows for unchanged passages gives exactly what tokenizing everything gives."""
+    rows = searchable(small_corpus)
+    half = [r for r in rows if r[0] % 2]
+    first = LexicalIndex.build(half)
+    added = [r for r in rows if not r[0] % 2]
+    dropped = {r[0] for r in half[:5]}
+    keep = np.array([r[0] for r in half if r[0] not in dropped], np.int64)
+    updated = LexicalIndex.update(first, keep, added)
+    fresh = LexicalIndex.build([r for r in rows if r[0] not in dropped])
+    assert updated.ids.tolist() == fresh.ids.tolist()
+    for query in ("facial recognition technology", "生成式人工智能服务", "incident reporting"):
+        terms = query_terms(parse_query(query))
+        assert updated.search(terms, 20) == fresh.search(terms, 20), query
 
 
 def test_allowed_ids_restrict_the_ranking(lexical, small_corpus):
@@ -73,25 +107,18 @@ def test_allowed_ids_restrict_the_ranking(lexical, small_corpus):
     assert lexical.search(["no-such-word-anywhere"], 5) == []
 
 
-def test_saved_with_the_snapshot_and_older_snapshots_fall_back_to_fts5(settings, small_corpus, lexical):
+def test_saved_with_the_snapshot_and_older_snapshots_are_refused(settings, small_corpus, lexical):
+    from index.snapshot import IndexMissing, open_snapshot
+
     folder = snapshots.current(settings.index_dir)
     loaded = LexicalIndex.load(folder)
-    assert loaded is not None and loaded.terms == lexical.terms
+    assert loaded is not None and loaded.terms == lexical.terms and loaded.rows is None  # a server skips the rows
+    assert LexicalIndex.load(folder, with_rows=True).rows is not None
     terms = query_terms(parse_query("facial recognition"))
     assert loaded.search(terms, 20) == lexical.search(terms, 20)
-
-    searcher = Searcher(settings, small_corpus, FakeEncoder())
-    with_lexical = searcher.search("facial recognition technology", k=5)
-    assert searcher.snapshot.lexical is not None
 
     old = settings.index_dir / "builds" / "old-style"
     shutil.copytree(folder, old)
     (old / FILENAME).unlink()
-    assert open_snapshot(old).lexical is None
-    (settings.index_dir / snapshots.POINTER).write_text("old-style")
-    searcher.refresh()
-    assert searcher.snapshot.lexical is None
-    searcher.clear_caches()
-    without = searcher.search("facial recognition technology", k=5)
-    assert [h.passage.id for h in without.hits] and without.hits[0].document.id == with_lexical.hits[0].document.id
-
+    with pytest.raises(IndexMissing, match="run `ailex index`"):
+        open_snapshot(old)

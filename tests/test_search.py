@@ -7,7 +7,7 @@ import pytest
 
 from index.build import update_index
 from index.metadata import Filters, date_key
-from index.query import fts_expression, parse_query
+from index.query import parse_query
 from index.search import Searcher
 from pipeline.encoders import FakeEncoder
 
@@ -52,10 +52,12 @@ def test_keyword_mode_and_phrases(searcher):
 
 
 @pytest.mark.parametrize("text", ['NEAR(a b)', 'a AND OR NOT', '"unbalanced', "col:value", "*", "^x", "a -b", "'"])
-def test_user_text_never_reaches_fts_syntax(searcher, text):
-    searcher.search(text, k=3, mode="keyword")  # must not raise
-    expr = fts_expression(text)
-    assert expr is None or all(part.startswith('"') or part in ("AND", "OR") for part in expr.replace("(", "").replace(")", "").split(" ") if part)
+def test_operators_in_user_text_are_plain_words(searcher, text):
+    for mode in ("keyword", "hybrid", "semantic"):
+        searcher.search(text, k=3, mode=mode)  # must not raise
+    # "OR" is no operator: a passage must hold the word itself to match it in keyword mode
+    res = searcher.search("facial OR", k=50, mode="keyword")
+    assert res.hits and all("facial" in h.passage.text.lower() or " or " in f" {h.passage.text.lower()} " for h in res.hits)
 
 
 def test_facets_count_the_best_hits(searcher):
@@ -79,17 +81,17 @@ def test_results_are_cached_per_index_snapshot(settings, small_corpus, searcher,
     query = "facial recognition technology"
     first = searcher.search(query, k=5)
     top_doc = first.hits[0].document.id
-    real_rank = searcher.rank
+    real_rank = searcher.retriever.rank
 
     def no_ranking(*args, **kwargs):
         raise AssertionError("ranked again: the identical search was not served from the cache")
 
-    monkeypatch.setattr(searcher, "rank", no_ranking)
+    monkeypatch.setattr(searcher.retriever, "rank", no_ranking)
     again = searcher.search(query, k=5)
     assert [h.passage.id for h in again.hits] == [h.passage.id for h in first.hits]
     with pytest.raises(AssertionError, match="ranked again"):
         searcher.search(query, k=6)  # another request is another key
-    monkeypatch.setattr(searcher, "rank", real_rank)
+    monkeypatch.setattr(searcher.retriever, "rank", real_rank)
 
     # the top document loses its passages and a new index is published: the cached answer goes
     version = small_corpus.versions(top_doc)[-1]
@@ -99,14 +101,25 @@ def test_results_are_cached_per_index_snapshot(settings, small_corpus, searcher,
     assert after.hits and top_doc not in {h.document.id for h in after.hits}
 
 
-def test_keyword_count_counts_active_matches_only(small_corpus):
-    expr = fts_expression("facial recognition")
-    matching = {pid for pid, _ in small_corpus.keyword_search(expr, 10_000)}
-    assert small_corpus.keyword_count(expr) == len(matching) > 0
-    doc = small_corpus.passages_by_ids([min(matching)])[min(matching)].document_id
-    retired = {p.id for p in small_corpus.passages(doc)} & matching
-    small_corpus.replace_passages(small_corpus.versions(doc)[-1], [])
-    assert small_corpus.keyword_count(expr) == len(matching) - len(retired)
+def test_every_mode_reads_the_published_snapshot_only(settings, small_corpus, searcher):
+    """Between a change in the store and the next publish, keyword, phrase, title: and hybrid queries
+    and their counts still answer from the snapshot being served; after the publish, from the new one."""
+    queries = [("facial recognition", "keyword"), ('"facial recognition"', "keyword"),
+               ('title:Maryland facial', "keyword"), ("facial recognition", "hybrid")]
+    before = {(q, m): searcher.search(q, k=200, mode=m) for q, m in queries}
+    assert all(r.hits and r.total >= len(r.hits) for r in before.values())
+    doc = before[queries[0]].hits[0].document.id
+    gone = {p.id for p in small_corpus.passages(doc)}
+    small_corpus.replace_passages(small_corpus.versions(doc)[-1], [])  # the store changes, nothing published
+    searcher.clear_caches()
+    for (q, m), res in before.items():
+        again = searcher.search(q, k=200, mode=m)
+        assert [h.passage.id for h in again.hits] == [h.passage.id for h in res.hits] and again.total == res.total, q
+    update_index(settings, small_corpus, FakeEncoder())
+    for (q, m), res in before.items():
+        after = searcher.search(q, k=200, mode=m)
+        assert not gone & {h.passage.id for h in after.hits}, q
+        assert after.total == res.total - len(gone & {h.passage.id for h in res.hits}) or m == "hybrid", q
 
 
 def test_diversify_interleaves_jurisdictions(searcher):
@@ -174,7 +187,15 @@ def test_relevance_cutoff_hides_weak_matches(searcher):
     cut = searcher.search("facial recognition technology", k=20, mode="semantic", min_score=threshold)
     assert [h.passage.id for h in cut.hits] == [h.passage.id for h in full.hits if h.score >= threshold]
     assert cut.below_cutoff > 0
-    assert searcher.search("facial recognition technology", k=20, min_score=0.9999).hits == []  # hybrid: dense score cut
+    assert searcher.search("facial recognition technology", k=20, mode="semantic", min_score=0.9999).hits == []
+    # hybrid keeps, whatever the cutoff, the passages that hold every word of the query
+    worded = searcher.search("facial recognition technology", k=20, min_score=0.9999)
+    from corpus.text import searchable, tokens
+
+    assert worded.hits and all({"facial", "recognition", "technology"} <= set(tokens(searchable(h.passage.locator, h.passage.text)))
+                               for h in worded.hits)
+    assert all(h.similarity is None or h.similarity < 0.9999 for h in worded.hits)
+    assert searcher.search("facial recognition zebra", k=20, min_score=0.9999).hits == []  # no passage holds all three
     assert searcher.search("facial recognition", k=5, mode="keyword", min_score=0.9999).hits  # BM25 is not cut
 
 

@@ -8,7 +8,7 @@ import threading
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from index.build import update_index
+from index.ingest import Ingest
 from search_api.security import AdminDep
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -29,7 +29,7 @@ def _state(request: Request) -> dict:
 
 @router.post("/index", response_model=JobStatus, status_code=202)
 def reindex(request: Request, _: AdminDep) -> JobStatus:
-    """Start an incremental index update unless one is running."""
+    """Start an incremental ingest (extract what is pending, embed, publish) unless one is running."""
     job = _state(request)
     app = request.app
     with job["lock"]:
@@ -41,7 +41,7 @@ def reindex(request: Request, _: AdminDep) -> JobStatus:
         try:
             searcher = app.state.searcher
             encoder = searcher.encoder if searcher else None
-            report = update_index(app.state.settings, app.state.store, encoder)
+            report = Ingest(app.state.settings, app.state.store, encoder).run().index
             job["last"] = f"ok: {report.count} passages, +{report.added}/-{report.removed} vectors"
         except Exception as exc:  # reported through the status endpoint, never lost
             log.exception("background index update failed")

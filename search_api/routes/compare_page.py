@@ -28,7 +28,7 @@ def compare_page(
     wanted = list(filters.jurisdiction)
     try:
         searcher = get_searcher(request)
-        all_jurisdictions = [j for j in searcher.snapshot.columns.labels["jurisdiction"] if j]
+        all_jurisdictions = searcher.snapshot.columns.values("jurisdiction")
     except Exception as exc:  # no index yet
         searcher, error, status = None, getattr(exc, "detail", str(exc)), 503
     if searcher is not None and (q or passage_id):

@@ -37,8 +37,8 @@ def page(
     except Exception as exc:  # index not built yet: the page says so instead of failing
         searcher, error = None, getattr(exc, "detail", str(exc))
     if searcher is not None:
-        labels = searcher.snapshot.columns.labels
-        options = {c: [v for v in labels[c] if v] for c in ("language", "jurisdiction", "doc_type", "status")}
+        columns = searcher.snapshot.columns
+        options = {c: columns.values(c) for c in ("language", "jurisdiction", "doc_type", "status")}
         if state.q:
             try:
                 result = SearchResponse.from_result(searcher.search(state.q, k=k, filters=filters, mode=mode,
@@ -47,10 +47,8 @@ def page(
                 error = str(exc)
     titles = {}
     for doc_id in filters.document_id:
-        try:
-            titles[doc_id] = request.app.state.store.get_document(doc_id).title
-        except KeyError:
-            pass
+        if searcher is not None and doc_id in searcher.snapshot.documents:
+            titles[doc_id] = searcher.snapshot.documents.get(doc_id).title
     facets = []
     if result:
         for col in FACETS:

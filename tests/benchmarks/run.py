@@ -49,6 +49,7 @@ def benches(out: Path, quick: bool) -> list[tuple[str, list[str]]]:
         ("scale", ["bench_scale.py"]),
         ("peer", ["bench_peer.py"]),
         ("distributed", ["bench_distributed.py"]),
+        ("crosswalk", ["bench_crosswalk.py", "--data", str(data)]),  # issue 15: needs the real-model index
     ]
 
 
