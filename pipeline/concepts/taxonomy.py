@@ -98,6 +98,9 @@ def parse(data: object, fingerprint: str = "", source: str = "taxonomy") -> Taxo
             raise TaxonomyError(f"{source}: {name}: definition is missing")
         for lang, terms in (raw.get("terms") or {}).items():
             for term in terms or []:
+                if re.search(r"\\[A-Z]", term):
+                    raise TaxonomyError(f"{source}: {name}: term {term!r} ({lang}): upper-case escapes are not "
+                                        "allowed (terms are matched lower-cased)")
                 try:
                     re.compile(term)
                 except re.error as exc:
