@@ -132,6 +132,7 @@ class ConceptTags:
         `filters`: counts of passages and documents, and the best passage's id and score."""
         pos, ok = self._columns_pos(columns)
         sel = ok & self.canonical
+        sel &= columns.codes["jurisdiction"][pos] >= 0  # passages of documents without a jurisdiction
         if not filters.is_empty():
             sel &= columns.mask(filters)[pos]
         if concept_ids:
