@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import typer
@@ -117,33 +116,37 @@ def landscape_cmd(
     doc_type: list[str] = typer.Option(None, "--doc-type", help="act, bill, …"),
     status: list[str] = typer.Option(None, "--status", help="in_force, pending, …"),
     csv_path: Path = typer.Option(None, "--csv", help="Write the cells with a citation of each best passage to this CSV ('-': stdout)."),
+    md_path: Path = typer.Option(None, "--md", help="The same as a Markdown table ('-': stdout)."),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
 ) -> None:
     """Which jurisdictions cover which concepts: passages and documents per (jurisdiction, concept)."""
     from index.concept_tags import UnknownConcept
-    from index.landscape import build_landscape, write_csv
+    from index.landscape import build_landscape
     from index.metadata import Filters
+    from search_api.exports import render
+    from search_api.exports.landscape import landscape_table
+    from search_api.views import jurisdiction_name
 
     searcher = open_searcher()
     filters = Filters(language=split_values(lang), jurisdiction=split_values(jurisdiction),
                       doc_type=split_values(doc_type), status=split_values(status))
     try:
-        result = build_landscape(searcher, filters, split_values(concept))
-    except UnknownConcept as exc:
+        result = build_landscape(searcher, filters, split_values(concept), jurisdiction_name)
+    except (UnknownConcept, LookupError) as exc:
         fail(str(exc))
-    except LookupError as exc:
-        fail(str(exc))
-    if csv_path is not None:
-        if str(csv_path) == "-":
-            write_csv(result, sys.stdout, date.today())
+    for path, fmt in ((csv_path, "csv"), (md_path, "md")):
+        if path is None:
+            continue
+        data = render(landscape_table(result, searcher), fmt)  # type: ignore[arg-type]
+        if str(path) == "-":
+            sys.stdout.buffer.write(data)
             return
-        with open(csv_path, "w", newline="", encoding="utf-8") as f:
-            write_csv(result, f, date.today())
-        typer.echo(f"wrote {len(result['cells'])} cells to {csv_path}", err=True)
+        Path(path).write_bytes(data)
+        typer.echo(f"wrote {len(result['cells'])} cells to {path}", err=True)
     if as_json:
         print_json(result)
         return
-    if csv_path is None:
+    if csv_path is None and md_path is None:
         by_concept: dict[str, list[str]] = {}
         for cell in result["cells"]:
             by_concept.setdefault(cell["concept"], []).append(f"{cell['jurisdiction']} {cell['passages']}")
