@@ -50,6 +50,7 @@ def benches(out: Path, quick: bool) -> list[tuple[str, list[str]]]:
         ("peer", ["bench_peer.py"]),
         ("distributed", ["bench_distributed.py"]),
         ("crosswalk", ["bench_crosswalk.py", "--data", str(data)]),  # issue 15: needs the real-model index
+        ("concepts", ["bench_concepts.py", "--data", str(data)]),  # issue 14: needs the real-model index
     ]
 
 
