@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import StageProgress, fail, ingest, open_searcher, open_store, print_json, settings
+from cli.common import StageProgress, fail, ingest, open_searcher, open_store, print_index, print_json, settings
 from corpus.text import split_values
 
 MODES = ("semantic", "keyword", "hybrid")
@@ -23,7 +23,6 @@ def index_cmd(
 ) -> None:
     """Extract what is pending, embed new passages and publish a new index snapshot (incremental: unchanged
     text is never re-embedded)."""
-    from cli.corpus_cmds import _print_index
     from pipeline.concepts.taxonomy import TaxonomyError
     from pipeline.encoders import EncoderError
 
@@ -37,7 +36,7 @@ def index_cmd(
         report = ingest().run(rebuild=rebuild)
     except (EncoderError, TaxonomyError) as exc:  # TaxonomyError: the concept taxonomy is invalid (issue 14)
         fail(str(exc))
-    _print_index(report.index)
+    print_index(report.index, report.after_publish)
     if snapshot is not None:
         _export(s, snapshot)
 

@@ -66,8 +66,9 @@ class IngestReport:
 def default_hooks() -> tuple[list[BeforePublish], list[AfterPublish]]:
     """The capabilities every publish runs (one list, so no path forgets one)."""
     from index.concept_tags import write_concept_tags  # issue 14: concept tags in every snapshot
+    from index.watch_match import notify_watches  # watches (issue 16): match new passages, deliver
 
-    return [write_concept_tags], []
+    return [write_concept_tags], [notify_watches]
 
 
 class Ingest:

@@ -19,7 +19,7 @@ from index.concept_tags import UnknownConcept
 from index.search import IndexMissing, Searcher
 from pipeline.encoders import Encoder, load_encoder
 from search_api.routes import (admin, compare, compare_page, concepts, concepts_page, corpus, crosswalk, crosswalk_page,
-                               diff, document_page, documents, health, page, search)
+                               diff, document_page, documents, feeds, health, new_page, page, search, timeline, watches)
 from search_api.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(compare.router)
     app.include_router(admin.router)
     app.include_router(documents.router)
+    app.include_router(timeline.router)
     app.include_router(health.router)
     app.include_router(page.router)
     app.include_router(compare_page.router)
@@ -128,6 +129,9 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(crosswalk.router)  # issue 15: crosswalks, diffs and their pages
     app.include_router(diff.router)
     app.include_router(crosswalk_page.router)
+    app.include_router(watches.router)
+    app.include_router(feeds.router)
+    app.include_router(new_page.router)
     app.include_router(concepts.router)  # issue 14: concepts, landscape and their pages
     app.include_router(concepts_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

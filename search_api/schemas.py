@@ -179,6 +179,31 @@ class CrawlRunOut(BaseModel):
     message: str
 
 
+class ActionOut(BaseModel):
+    date: str
+    body: str
+    description: str
+    stage: str  # introduced, in_committee, reported, passed_first_chamber, passed_second_chamber, enacted, vetoed, withdrawn, archived, other
+    source_url: str
+
+
+class TimelineOut(BaseModel):
+    """A document's actions, oldest first (empty when its source exposes no steps)."""
+    document_id: str
+    actions: list[ActionOut]
+
+
+class ActivityOut(BaseModel):
+    """Parliamentary actions on AI held in the corpus, for one parliament (jurisdiction) and year."""
+    jurisdiction: str
+    year: str
+    bills: int
+    committee_reports: int
+    resolutions: int
+    debates: int
+    questions: int
+
+
 class CorpusOut(BaseModel):
     """What is in the corpus: documents by jurisdiction, language, type and status, and the last crawls."""
     documents: int
@@ -191,3 +216,4 @@ class CorpusOut(BaseModel):
     passages_by_language: dict[str, int]
     index: IndexInfo | None
     last_crawls: list[CrawlRunOut]
+    ai_activity: list[ActivityOut] = []  # per parliament and year: bills, committee reports, … on AI

@@ -25,7 +25,7 @@ JURISDICTION_NAMES = {
     "EU": "European Union", "BR": "Brazil", "CA": "Canada", "KR": "South Korea", "TW": "Taiwan", "CN": "China",
     "US": "United States (federal)", "US-CA": "California", "US-CO": "Colorado", "US-TN": "Tennessee",
     "US-MD": "Maryland", "US-NY": "New York", "US-TX": "Texas", "GB": "United Kingdom", "UK": "United Kingdom",
-    "AU": "Australia", "UN": "United Nations", "CoE": "Council of Europe", "CH": "Switzerland", "FR": "France",
+    "AU": "Australia", "CL": "Chile", "ZA": "South Africa", "UN": "United Nations", "CoE": "Council of Europe", "CH": "Switzerland", "FR": "France",
     "DE": "Germany", "JP": "Japan", "IN": "India", "SG": "Singapore", "NZ": "New Zealand",
 }
 FACETS = ("concept", "language", "jurisdiction", "doc_type", "status", "year")  # the order they are shown in

@@ -5,8 +5,8 @@
 
 Serves the real app over that data folder (with the model the index was built with), drives
 Debian's headless Chromium through search → facet → comparison → document → corpus → crosswalk
-(Brazil's PL 2338 against the AI Act) → changes (the EP position against the Regulation) → landscape →
-a landscape cell → a concept page → 360 px,
+(Brazil's PL 2338 against the AI Act) → changes (the EP position against the Regulation) → what's new →
+landscape → a landscape cell → a concept page → 360 px,
 and writes palette-quantised PNGs (each under 300 KB)."""
 from __future__ import annotations
 
@@ -93,6 +93,8 @@ def take(data_dir: Path, out: Path, query: str, compare_query: str) -> list[Path
             d.get(f"{base}/documents/{ids['en']}?tab=changes&against={ids['ep']}")
             wait_for(d, lambda d: css(d, "ol.changes, .notice"), 120)
             save(d, "changes", full_page=True)
+        d.get(f"{base}/new")
+        save(d, "new", full_page=True)
         # issue 14: the landscape, one of its cells opened, a concept page
         d.get(f"{base}/landscape")
         wait_for(d, lambda d: css(d, "table.matrix, .notice"), 120)

@@ -167,12 +167,12 @@ def test_search_facet_chip_compare_export_document(browser, site, downloads):
     assert console_errors(d) == []  # no CSP violation, no failed asset, no script error on the way
 
 
-@pytest.mark.parametrize("path", ["/?q=" + QUERY.replace(" ", "+"), "/compare?q=facial+recognition", "/corpus", "/"])
+@pytest.mark.parametrize("path", ["/?q=" + QUERY.replace(" ", "+"), "/compare?q=facial+recognition", "/corpus", "/new", "/"])
 def test_360px_wide_has_no_horizontal_scroll(browser, site, path):
     set_viewport(browser, 360, 780)
     browser.get(site + path)
     assert not has_horizontal_scroll(browser), f"{path} scrolls sideways at 360 px"
-    name = {"/corpus": "corpus", "/": "home"}.get(path, path.split("?")[0].strip("/") or "results")
+    name = {"/corpus": "corpus", "/new": "new", "/": "home"}.get(path, path.split("?")[0].strip("/") or "results")
     shot(browser, f"07-mobile-{name}")
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from index.similar import similar_documents
-from search_api.deps import CrawlStateDep, StoreDep, get_searcher
+from search_api.deps import ActionStoreDep, CrawlStateDep, StoreDep, get_searcher
 from search_api.routes.diff import documents_diff, versions_diff
 from search_api.routes.documents import DOC_ID
 from search_api.views import query_string, templates
@@ -22,7 +22,7 @@ SIMILAR = 5
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
 def document_page(
-    doc_id: str, request: Request, store: StoreDep, crawl: CrawlStateDep,
+    doc_id: str, request: Request, store: StoreDep, crawl: CrawlStateDep, actions: ActionStoreDep,
     tab: Literal["text", "changes"] = "text",
     against: Annotated[str, Query(max_length=80)] = "",
     from_version: Annotated[int | None, Query(ge=1)] = None,
@@ -37,7 +37,8 @@ def document_page(
             "title": "No such document", "message": f"There is no document {doc_id!r} in the corpus.",
         }, status_code=404)
     versions = store.versions(doc.id)
-    context = {"doc": doc, "versions": versions, "tab": tab, "related": crawl.related_documents(doc.id)}
+    context = {"doc": doc, "versions": versions, "tab": tab, "related": crawl.related_documents(doc.id),
+               "timeline": actions.timeline(doc.id)}
     if tab == "changes":
         return _changes(request, store, doc, versions, context, against, from_version, to_version)
     similar, similar_error = [], None
