@@ -23,6 +23,7 @@ def index_cmd(
 ) -> None:
     """Extract what is pending, embed new passages and publish a new index snapshot (incremental: unchanged
     text is never re-embedded)."""
+    from pipeline.concepts.taxonomy import TaxonomyError
     from pipeline.encoders import EncoderError
 
     s = settings()
@@ -33,7 +34,7 @@ def index_cmd(
         return
     try:
         report = ingest().run(rebuild=rebuild)
-    except EncoderError as exc:
+    except (EncoderError, TaxonomyError) as exc:  # TaxonomyError: the concept taxonomy is invalid (issue 14)
         fail(str(exc))
     print_index(report.index, report.after_publish)
     if snapshot is not None:
@@ -51,6 +52,8 @@ def search_cmd(
     date_to: str = typer.Option(None, "--to", help="Documents dated on or before YYYY-MM-DD."),
     mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
     diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
+    concept: list[str] = typer.Option(None, "--concept", help="Only passages tagged with any of these concepts "
+                                      "(ids, repeatable or comma-separated; `ailex concepts list`)."),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
 ) -> None:
     """Search passages from the command line."""
@@ -62,13 +65,18 @@ def search_cmd(
         filters = Filters(
             language=split_values(lang), jurisdiction=split_values(jurisdiction), doc_type=split_values(doc_type),
             status=split_values(status), date_from=date.fromisoformat(date_from) if date_from else None,
-            date_to=date.fromisoformat(date_to) if date_to else None,
+            date_to=date.fromisoformat(date_to) if date_to else None, concept=split_values(concept),
         )
     except ValueError as exc:
         fail(f"bad date: {exc}")
     if diversify not in (None, "language", "jurisdiction"):
         fail("--diversify must be language or jurisdiction")
-    result = open_searcher().search(query, k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
+    from index.concept_tags import UnknownConcept
+
+    try:
+        result = open_searcher().search(query, k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
+    except UnknownConcept as exc:
+        fail(f"--concept: {exc}")
     if as_json:
         from search_api.schemas import SearchResponse
 
@@ -87,6 +95,8 @@ def search_cmd(
         typer.echo(f"   {text[:400]}{'…' if len(text) > 400 else ''}")
         if d.source_url:
             typer.echo(f"   {d.source_url}")
+        if h.concepts:
+            typer.echo(f"   concepts: {', '.join(c['label'] for c in h.concepts)}")
 
 
 def eval_cmd(

@@ -118,6 +118,10 @@ class Settings(BaseSettings):
         30, ge=2, le=3600, description="A crawler or ingest worker that has not sent a heartbeat for this long is "
         "dead: its in-flight requests or items go back to the queue for the others.",
     )
+    concept_taxonomy: Path | None = Field(
+        None, description="The concept taxonomy (YAML) that `ailex index` tags passages with; empty: the one "
+        "shipped in pipeline/concepts/taxonomy.yaml. A file that fails validation stops `ailex index`.",
+    )
     snapshot_root: Path | None = Field(
         None, description="API replicas: serve the newest complete snapshot in this folder (written by "
         "`ailex index --snapshot`) instead of AILEX_DATA_DIR, and switch when a newer one appears.",

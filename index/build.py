@@ -238,6 +238,7 @@ def update_index(
     retired = np.setdiff1d(prev_ids, active, assume_unique=True)
     added = np.setdiff1d(active, prev_ids, assume_unique=True)
     unchanged = (prev.folder is not None and reused and not len(stale) and not len(new_units) and not len(col_new)
+                 and getattr(before_publish, "is_current", lambda folder: True)(prev.folder)  # hooks' files still valid
                  and not len(lex_new) and prev.documents is not None and prev.hubness is not None
                  and [d.model_dump() for d in prev.documents] == [d.model_dump() for d in documents]
                  and canonical == {int(i): int(c) for i, c in zip(prev.columns.ids, prev.columns.canonical) if c})

@@ -24,6 +24,7 @@ from index.lexical import query_terms
 from index.identifiers import locator_holds, locator_phrase
 from index.metadata import Filters
 from index.query import ParsedQuery, parse_query
+from index.concept_tags import concept_mask
 from index.snapshot import IndexMissing, Snapshot, open_snapshot
 from index.units import MAX_PASSAGE_ID, WINDOW_BITS, WINDOW_MASK, unit_id
 from pipeline.encoders import Encoder
@@ -167,6 +168,8 @@ class Retriever:
             titles = snap.documents.with_title(parsed.title_terms)
             filters = filters.replace(document_id=titles or ["\x00none"])
         allowed = snap.columns.allowed_ids(filters)
+        if filters.concept:  # issue 14: passages tagged with any of these concepts
+            allowed = concept_mask(snap.concepts, filters.concept, allowed)
         for phrase in parsed.phrases:
             allowed = self._with_phrase(snap, phrase, allowed)
         return allowed

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from index import factory, snapshots
+from index.concept_tags import ConceptTags
 from index.base import VectorIndex
 from index.doc_table import DocumentTable
 from index.hubness import Hubness
@@ -38,6 +39,7 @@ class Snapshot:
     lexical: LexicalIndex
     unit_ids: np.ndarray  # every vector id in the index (passages and sentence windows)
     hubness: Hubness | None = None  # per-vector correction (index/hubness.py); None: plain cosines
+    concepts: ConceptTags | None = None  # concept tags (index/concept_tags.py); None: built before them
 
     @property
     def build_id(self) -> str:
@@ -66,7 +68,8 @@ def open_snapshot(folder: Path, threads: int = 0) -> Snapshot:
     if lexical is None:
         raise IndexMissing(f"index {folder.name} has no lexical index of this format: run `ailex index`")
     index = factory.load(folder, threads)
-    return Snapshot(folder, manifest, index, columns, documents, lexical, index.ids(), Hubness.load(folder))
+    return Snapshot(folder, manifest, index, columns, documents, lexical, index.ids(), Hubness.load(folder),
+                    ConceptTags.load(folder))
 
 
 def load_current(index_dir: Path, threads: int = 0) -> Snapshot:

@@ -15,11 +15,12 @@ import swagger_ui_bundle
 
 from corpus.settings import Settings, get_settings
 from corpus.store import Store
+from index.concept_tags import UnknownConcept
 from index.search import IndexMissing, Searcher
 from pipeline.encoders import Encoder, load_encoder
 from search_api import contract
-from search_api.routes import (admin, compare, compare_page, corpus, crosswalk, crosswalk_page, diff, document_page,
-                               documents, feeds, health, new_page, page, search, timeline, watches)
+from search_api.routes import (admin, compare, compare_page, concepts, concepts_page, corpus, crosswalk, crosswalk_page,
+                               diff, document_page, documents, feeds, health, new_page, page, search, timeline, watches)
 from search_api.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,10 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         return JSONResponse(status_code=422, content={"detail": message, "errors": [
             {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]})
 
+    @app.exception_handler(UnknownConcept)
+    async def unknown_concept(request: Request, exc: UnknownConcept) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": f"concept: {exc}", "known": exc.known})
+
     # the schema says what the routes do: error answers, limits from settings, alternatives (contract.py)
     contract.install(app, settings)
 
@@ -108,6 +113,8 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(watches.router)
     app.include_router(feeds.router)
     app.include_router(new_page.router)
+    app.include_router(concepts.router)  # issue 14: concepts, landscape and their pages
+    app.include_router(concepts_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
     return app

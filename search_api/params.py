@@ -51,13 +51,15 @@ def filters_dep(
     date_from: Annotated[OptionalDate, Query(description="Documents dated on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[OptionalDate, Query(description="Documents dated on or before (YYYY-MM-DD).")] = None,
     document: Annotated[list[str] | None, Query(max_length=MAX_FILTER_VALUES, description="Only passages of these document ids.")] = None,
+    concept: Annotated[list[str] | None, Query(max_length=MAX_FILTER_VALUES, description="Only passages tagged with any of these concept ids "
+                                               "(GET /api/concepts lists them).")] = None,
 ) -> Filters:
     # date_from after date_to is an empty period (no document in it), not an error: no schema can say
     # that one parameter must not exceed another, and the API answers what its schema accepts
     return Filters(
         language=_clean(lang, "lang"), jurisdiction=_clean(jurisdiction, "jurisdiction"),
         doc_type=_clean(doc_type, "doc_type"), status=_clean(status, "status"), date_from=date_from, date_to=date_to,
-        document_id=_clean(document, "document"),
+        document_id=_clean(document, "document"), concept=_clean(concept, "concept"),
     )
 
 

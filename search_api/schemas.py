@@ -44,6 +44,15 @@ class Copy(BaseModel):
     title: str
 
 
+class HitConcept(BaseModel):
+    """A concept of the taxonomy this passage is tagged with (issue 14)."""
+
+    id: str
+    label: str
+    score: float  # the classifier's probability that the passage addresses the concept
+    evidence: str  # the sentence that carries it
+
+
 class SearchHit(PassageOut):
     rank: int
     score: float  # what ranked it: cosine (semantic), BM25 (keyword), reciprocal-rank fusion (hybrid)
@@ -52,6 +61,7 @@ class SearchHit(PassageOut):
     highlights: list[tuple[int, int]]
     also_in: list[Copy]
     document: DocumentOut
+    concepts: list[HitConcept] = []
 
     @classmethod
     def from_hit(cls, h: Hit) -> "SearchHit":
@@ -59,6 +69,7 @@ class SearchHit(PassageOut):
                    best_sentence=h.best_sentence, highlights=h.highlights,
                    similarity=None if h.similarity is None else round(h.similarity, 5),
                    also_in=[Copy(passage_id=pid, document_id=d.id, title=d.title) for pid, d in h.also_in],
+                   concepts=[HitConcept(**c) for c in h.concepts],
                    **PassageOut.from_passage(h.passage).model_dump())
 
 

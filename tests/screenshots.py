@@ -5,7 +5,8 @@
 
 Serves the real app over that data folder (with the model the index was built with), drives
 Debian's headless Chromium through search → facet → comparison → document → corpus → crosswalk
-(Brazil's PL 2338 against the AI Act) → changes (the EP position against the Regulation) → what's new → 360 px,
+(Brazil's PL 2338 against the AI Act) → changes (the EP position against the Regulation) → what's new →
+landscape → a landscape cell → a concept page → 360 px,
 and writes palette-quantised PNGs (each under 300 KB)."""
 from __future__ import annotations
 
@@ -94,6 +95,18 @@ def take(data_dir: Path, out: Path, query: str, compare_query: str) -> list[Path
             save(d, "changes", full_page=True)
         d.get(f"{base}/new")
         save(d, "new", full_page=True)
+        # issue 14: the landscape, one of its cells opened, a concept page
+        d.get(f"{base}/landscape")
+        wait_for(d, lambda d: css(d, "table.matrix, .notice"), 120)
+        save(d, "landscape", full_page=True, max_height=1600)
+        cell = [a for a in css(d, "table.matrix td a") if "concept=whistleblowers" in (a.get_attribute("href") or "")
+                and "jurisdiction=US-CA" in (a.get_attribute("href") or "")]
+        if cell:
+            d.get(cell[0].get_attribute("href"))
+            wait_for(d, lambda d: css(d, ".results .doc-group, .notice"), 120)
+            save(d, "landscape-cell", full_page=True)
+        d.get(f"{base}/concepts/biometric-identification")
+        save(d, "concept", full_page=True)
         set_viewport(d, 360, 780)
         d.get(f"{base}/?q={quote_plus(query)}")
         save(d, "mobile", full_page=True, max_height=1600)

@@ -243,3 +243,35 @@ def test_crosswalk_and_changes_pages(browser, site, downloads):
         d.get(site + path)
         assert not has_horizontal_scroll(d), f"{path} scrolls sideways at 360 px"
     shot(d, "09-mobile-crosswalk")
+
+
+def test_landscape_cell_opens_the_evidence_and_reads_at_360px(browser, site):
+    """Issue 14: the matrix (sticky headers, shaded cells), a cell opens the passages of its
+    jurisdiction and concept with the evidence marked, the concept pages, 360 px by scrolling."""
+    d = browser
+    d.get(site + "/landscape")
+    wait_for(d, lambda d: css(d, "table.matrix"))
+    assert css(d, "table.matrix thead th")[1].value_of_css_property("position") == "sticky"
+    assert css(d, "table.matrix tbody th")[0].value_of_css_property("position") == "sticky"
+    shaded = css(d, "table.matrix td[class^='s'] a")
+    assert shaded
+    shot(d, "09-landscape")
+    target = next(a for a in shaded if "whistleblowers" in a.get_attribute("href"))
+    assert ("jurisdiction", "US-CA") in query(target.get_attribute("href"))
+    target.click()
+    wait_for(d, lambda d: css(d, "mark.ev"))
+    assert ("concept", "whistleblowers") in query(d.current_url)
+    assert css(d, "a.cchip.on") and css(d, "p.evidence")
+    assert all("US-CA" in e.text for e in css(d, ".result .badge.jur"))
+    shot(d, "10-landscape-cell")
+    d.get(site + "/concepts/biometric-identification")
+    assert css(d, "section.practice") and css(d, "p.cite")
+    assert console_errors(d) == []
+    set_viewport(d, 360, 780)
+    for path in ("/landscape", "/concepts", "/?concept=whistleblowers"):
+        d.get(site + path)
+        assert not has_horizontal_scroll(d), f"{path} scrolls sideways at 360 px"
+    d.get(site + "/landscape")
+    wrap = css(d, ".matrix-wrap")[0]
+    assert d.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", wrap)  # the matrix scrolls
+    shot(d, "11-landscape-360", full_page=False)

@@ -64,7 +64,7 @@ def test_facets_count_the_best_hits(searcher):
     res = searcher.search("generative artificial intelligence services", k=10)
     assert len(res.hits) == 10
     assert sum(res.facets["jurisdiction"].values()) >= len(res.hits)
-    assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status", "year"}
+    assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status", "year", "concept"}
     assert sum(res.facets["year"].values()) == sum(res.facets["jurisdiction"].values())  # every test document is dated
 
 

@@ -52,6 +52,7 @@ def benches(out: Path, quick: bool) -> list[tuple[str, list[str]]]:
         ("distributed", ["bench_distributed.py"]),
         ("crosswalk", ["bench_crosswalk.py", "--data", str(data)]),  # issue 15: needs the real-model index
         ("watches", ["bench_watches.py", "--data", str(data)]),
+        ("concepts", ["bench_concepts.py", "--data", str(data)]),  # issue 14: needs the real-model index
     ]
 
 
