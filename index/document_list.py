@@ -72,6 +72,15 @@ def matches(d: Document, counts: DocumentCounts, f: Filters) -> bool:
     return True
 
 
+def documents_with_concepts(snapshot, concept_ids: list[str]) -> set[str]:
+    """Ids of the documents with a passage tagged with any of `concept_ids` in `snapshot`
+    (UnknownConcept, naming the known ids, for an id its taxonomy lacks)."""
+    from index.concept_tags import concept_mask
+
+    passage_ids = concept_mask(snapshot.concepts, concept_ids, None)
+    return {snapshot.columns.value_of("document_id", int(p)) for p in passage_ids} - {""}
+
+
 def sort_key(d: Document, sort: str) -> list:
     """Ascending key in the listing's order (`-title` walks this key backwards); undated last."""
     day = date_key(d.date)
@@ -104,12 +113,16 @@ _KEY_SHAPE = {"date": [0, 0, ""], "-date": [0, 0, ""], "title": ["", ""], "-titl
 
 
 def list_documents(documents: Iterable[Document], counts: Mapping[str, DocumentCounts], filters: Filters,
-                   *, sort: str = "-date", limit: int = 50, cursor: str | None = None) -> DocumentPage:
-    """The page of `documents` passing `filters` in `sort` order after `cursor`, at most `limit` long."""
+                   *, sort: str = "-date", limit: int = 50, cursor: str | None = None,
+                   within: set[str] | None = None) -> DocumentPage:
+    """The page of `documents` passing `filters` in `sort` order after `cursor`, at most `limit` long.
+    `within`: only these document ids (those holding a passage of the `concept` filter, which the
+    snapshot's tags answer: `documents_with_concepts`)."""
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     empty = DocumentCounts()
-    chosen = [(sort_key(d, sort), d) for d in documents if matches(d, counts.get(d.id, empty), filters)]
+    chosen = [(sort_key(d, sort), d) for d in documents
+              if (within is None or d.id in within) and matches(d, counts.get(d.id, empty), filters)]
     backwards = sort == "-title"
     chosen.sort(key=lambda kd: kd[0], reverse=backwards)
     start = 0

@@ -27,6 +27,8 @@ from corpus.settings import Settings
 
 MAX_SETTING = "x-ailex-maximum-setting"
 EXACTLY_ONE = "x-ailex-exactly-one-of"
+# `json_schema_extra` of a parameter holding concept ids: the schema lists the taxonomy's ids
+CONCEPT_IDS = {"x-ailex-concept-ids": True}
 
 READABLE_422 = {  # (issue 7) the documented shape of every 422 response
     "title": "HTTPValidationError", "type": "object", "required": ["detail"],
@@ -115,11 +117,34 @@ def _exactly_one(operation: dict, names: list[str]) -> None:
     }]
 
 
+def _concept_ids(settings: Settings) -> list[str]:
+    """The ids of the configured taxonomy (what `ailex index` tags with), for `concept=` parameters."""
+    from pipeline.concepts.taxonomy import TaxonomyError, load
+
+    try:
+        return load(settings.concept_taxonomy).ids
+    except TaxonomyError:  # `ailex index` says what is wrong with it; the schema just lists no ids
+        return []
+
+
+def _comma_separated(allowed: list[str]) -> dict:
+    """A filter value as the server reads it (corpus.text.split_values): comma-separated, each part
+    stripped, blank parts ignored, every other part one of `allowed`."""
+    import re
+
+    from corpus.text import PY_SPACE
+
+    part = f"[{PY_SPACE}]*(?:{'|'.join(re.escape(a) for a in allowed)})?[{PY_SPACE}]*"
+    return {"type": "string", "pattern": f"^{part}(?:,{part})*$",
+            "description": "Comma-separated, each one of: " + ", ".join(allowed) + "."}
+
+
 def describe(app: FastAPI, schema: dict, settings: Settings) -> dict:
     """`schema` (FastAPI's) made to tell what the routes of `app` do under `settings`."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["HTTPValidationError"] = READABLE_422
     components["Error"] = ERROR
+    concept_ids = _concept_ids(settings)
     routes = {(r.path_format, m.lower()): r for r in _api_routes(app) if r.include_in_schema for m in r.methods}
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
@@ -136,6 +161,8 @@ def describe(app: FastAPI, schema: dict, settings: Settings) -> dict:
                 setting = param["schema"].pop(MAX_SETTING, None)
                 if setting:
                     param["schema"]["maximum"] = getattr(settings, setting)
+                if param["schema"].pop("x-ailex-concept-ids", None) and concept_ids:
+                    param["schema"]["items"] = _comma_separated(concept_ids)
             names = operation.pop(EXACTLY_ONE, None)
             if names:
                 _exactly_one(operation, names)

@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Query
 from pydantic import BeforeValidator, WithJsonSchema
 
 from corpus.text import PY_SPACE, split_values
+from search_api.contract import CONCEPT_IDS
 from index.metadata import Filters
 
 MAX_QUERY = 1000
@@ -37,7 +38,7 @@ NOT_BLANK = {"pattern": f"[^{PY_SPACE}]"}
 
 
 def _clean(values: list[str] | None, name: str) -> list[str]:
-    out = split_values(values)
+    out = list(dict.fromkeys(split_values(values)))  # a value given twice is one value
     if len(out) > MAX_FILTER_VALUES:
         raise HTTPException(422, f"{name}: at most {MAX_FILTER_VALUES} values")
     return out
@@ -52,7 +53,8 @@ def filters_dep(
     date_to: Annotated[OptionalDate, Query(description="Documents dated on or before (YYYY-MM-DD).")] = None,
     document: Annotated[list[str] | None, Query(max_length=MAX_FILTER_VALUES, description="Only passages of these document ids.")] = None,
     concept: Annotated[list[str] | None, Query(max_length=MAX_FILTER_VALUES, description="Only passages tagged with any of these concept ids "
-                                               "(GET /api/concepts lists them).")] = None,
+                                               "(GET /api/concepts lists them).",
+                                               json_schema_extra=CONCEPT_IDS)] = None,
 ) -> Filters:
     # date_from after date_to is an empty period (no document in it), not an error: no schema can say
     # that one parameter must not exceed another, and the API answers what its schema accepts

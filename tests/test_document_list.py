@@ -147,3 +147,19 @@ def test_a_cursor_belongs_to_its_sort(client):
 
 def test_the_corpus_page_links_to_the_list(client):
     assert 'href="/api/documents"' in client.get("/corpus").text
+
+
+def test_concept_lists_the_documents_holding_a_tagged_passage(client, settings, small_corpus):
+    """`concept` as in search: the published snapshot's tags; a document is listed when one of its
+    passages carries the concept (computed here passage by passage, apart from the list's own path)."""
+    from index.search import Searcher
+
+    tags = Searcher(settings, small_corpus, FakeEncoder()).snapshot.concepts
+    per_doc = {d.id: {c for p in small_corpus.passages(d.id) for c, _, _ in tags.of_passage(p.id)}
+               for d in small_corpus.documents()}
+    counts = {c: sum(c in cs for cs in per_doc.values()) for c in tags.ids}
+    concept = next(c for c, n in sorted(counts.items(), key=lambda x: -x[1]) if 0 < n < len(per_doc))
+    listed = {d["id"] for d in client.get("/api/documents", params={"concept": concept}).json()["documents"]}
+    assert listed == {d for d, cs in per_doc.items() if concept in cs}
+    r = client.get("/api/documents", params={"concept": "no-such-concept"})
+    assert r.status_code == 422 and "concept" in r.json()["detail"]

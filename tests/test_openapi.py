@@ -43,7 +43,7 @@ def test_error_answers_are_declared_where_they_happen(client):
         assert "404" in schema["paths"][path]["get"]["responses"], path
         assert client.get(path.replace("{doc_id}", "nope")).status_code == 404
     assert "503" in schema["paths"]["/api/search"]["get"]["responses"]
-    assert "503" not in schema["paths"]["/api/documents"]["get"]["responses"]  # reads the store, not the index
+    assert "503" not in schema["paths"]["/api/corpus"]["get"]["responses"]  # reads the store, not the index
     error = schema["paths"]["/api/documents/{doc_id}"]["get"]["responses"]["404"]["content"]["application/json"]
     assert schema["components"]["schemas"][error["schema"]["$ref"].rsplit("/", 1)[1]]["required"] == ["detail"]
 
@@ -115,3 +115,23 @@ def test_blank_text_is_what_the_schema_calls_blank(client):
 def test_an_empty_id_is_not_redirected_to_the_list(client):
     r = client.get("/api/documents/", follow_redirects=False)
     assert r.status_code == 404  # not a 307 to /api/documents, whose answer has another shape
+
+
+def test_concept_filters_list_the_taxonomy_ids(client):
+    from pipeline.concepts.taxonomy import load
+
+    import re
+
+    ids = load().ids
+    for path in ("/api/search", "/api/landscape", "/api/documents"):
+        items = _param(_operation(client, path), "concept")["schema"]["items"]
+        valid = re.compile(items["pattern"])
+        # what split_values reads: comma-separated, stripped, blanks ignored, every part a known id
+        for value in (ids[0], f" {ids[0]} ,{ids[1]}", "", " , ", f"{ids[0]},"):
+            assert valid.search(value), (path, value)
+        for value in ("no-such-concept", f"{ids[0]},nope", ids[0].upper(), f"{ids[0]}x"):
+            assert not valid.search(value), (path, value)
+    assert client.get("/api/search", params={"q": "facial recognition", "concept": f" {ids[0]} ,"}).status_code == 200
+    assert client.get("/api/search", params={"q": "facial recognition", "concept": ids[0]}).status_code == 200
+    r = client.get("/api/search", params={"q": "facial recognition", "concept": "no-such-concept"})
+    assert r.status_code == 422 and "concept" in r.json()["detail"]

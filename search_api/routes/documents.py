@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from corpus.text import CONTENT_TYPES
-from index.document_list import BadCursor, DocumentCounts, list_documents
+from index.document_list import BadCursor, DocumentCounts, documents_with_concepts, list_documents
 from index.similar import similar_documents
 from search_api.contract import error_response
-from search_api.deps import SearcherDep, StoreDep
+from search_api.deps import SearcherDep, StoreDep, get_searcher
 from search_api.params import FiltersDep
 from search_api.schemas import (
     DocumentDetail,
@@ -41,8 +41,10 @@ def _document(store, doc_id: str):
 
 
 @router.get("", response_model=DocumentList, responses={
-    404: error_response("The cursor names no page of this listing (made for another sort, or not by it).")})
+    404: error_response("The cursor names no page of this listing (made for another sort, or not by it)."),
+    503: error_response("`concept` needs the index's concept tags, and no index has been published yet.")})
 def document_list(
+    request: Request,
     store: StoreDep,
     filters: FiltersDep,
     sort: Annotated[Literal["date", "-date", "title", "-title"],
@@ -54,8 +56,10 @@ def document_list(
     """Every document passing the filters (as in search: `lang` is a declared or passage language),
     with its processing status, version and passage counts, one page at a time."""
     counts = {doc_id: DocumentCounts(**c) for doc_id, c in store.document_counts().items()}
+    # concepts are tags of the published snapshot's passages: only then is the index needed
+    within = documents_with_concepts(get_searcher(request).snapshot, filters.concept) if filters.concept else None
     try:
-        page = list_documents(store.documents(), counts, filters, sort=sort, limit=limit, cursor=cursor)
+        page = list_documents(store.documents(), counts, filters, sort=sort, limit=limit, cursor=cursor, within=within)
     except BadCursor as exc:  # well-formed but names no position: like an unknown id
         raise HTTPException(404, f"cursor: {exc}") from None
     return DocumentList(total=page.total, sort=sort, limit=limit, next_cursor=page.next_cursor, documents=[
