@@ -6,12 +6,20 @@ STAMP  := $(VENV)/.installed
 MODEL_STAMP := $(VENV)/.model-built
 PYTEST_ARGS ?=
 
-.PHONY: install model demo serve test test-fast bench screenshots clean help
+.PHONY: install model system-deps demo serve test test-fast bench screenshots clean help
 
 help:
 	@echo "make demo   - install, build the model, import ../shared/corpus, index, serve on http://127.0.0.1:8000"
 	@echo "make test   - install and run the whole test suite (what CI runs)"
 	@echo "make bench  - run the benchmarks (~1 h on 2 cores) and rewrite BENCHMARKS.md"
+	@echo "make system-deps - check (and install when allowed) the Debian tools the tests drive"
+
+# Debian tools driven from outside Python: Tesseract + chi_sim (OCR), Chromium + ChromeDriver,
+# redis-server, nginx (tests), wrk (bench). Installed when root or passwordless sudo allows,
+# else it stops with the one command to run. A target's SYSTEM_DEPS says which it needs.
+SYSTEM_DEPS ?= test
+system-deps:
+	@bash .ci/system-deps $(SYSTEM_DEPS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +42,8 @@ install: $(STAMP) $(MODEL_STAMP)
 model: $(STAMP)
 	$(BIN)/ailex model build
 
-demo: install
+demo: SYSTEM_DEPS = ocr
+demo: system-deps install
 	$(BIN)/ailex import
 	$(BIN)/ailex index
 	$(BIN)/ailex serve
@@ -42,17 +51,18 @@ demo: install
 serve: install
 	$(BIN)/ailex serve
 
-test: install
+test: system-deps install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: install
+test-fast: system-deps install
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: install
+bench: SYSTEM_DEPS = bench
+bench: system-deps install
 	$(BIN)/python -m tests.benchmarks.run
 
 # regenerate docs/screenshots from the index in AILEX_DATA_DIR (after make demo)
-screenshots: install
+screenshots: system-deps install
 	$(BIN)/python -m tests.screenshots
 
 clean:

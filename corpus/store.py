@@ -353,6 +353,18 @@ class Store:
         )
         return [dict(r) | {"languages": langs.get(r["id"], {})} for r in rows]
 
+    def document_counts(self) -> dict[str, dict]:
+        """Per document id: stored versions, active passages and their languages ({lang: passages})."""
+        out = {r[0]: {"versions": r[1], "passages": 0, "languages": {}}
+               for r in self.db.execute("SELECT document_id, COUNT(*) FROM versions GROUP BY 1")}
+        for doc_id, lang, n in self.db.execute(
+            "SELECT document_id, language, COUNT(*) FROM passages WHERE active=1 GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2"
+        ):
+            entry = out.setdefault(doc_id, {"versions": 0, "passages": 0, "languages": {}})
+            entry["passages"] += n
+            entry["languages"][lang] = n
+        return out
+
     def counts(self) -> dict:
         db = self.db
         by = lambda sql: {r[0]: r[1] for r in db.execute(sql)}  # noqa: E731

@@ -94,6 +94,21 @@ def searchable(locator: str, text: str) -> str:
     return f"{locator}\n{text}" if locator else text
 
 
+# every character str.strip() and str.split() treat as space, spelled out for regular expressions
+# that other dialects read too (an OpenAPI `pattern`): ECMA's \s leaves out U+001C-U+001F and U+0085
+PY_SPACE = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+
+
+# characters XML 1.0 cannot hold (lxml refuses them, so Word and Atom writers fail on them):
+# control characters from a query or an extracted page, lone surrogates, U+FFFE/U+FFFF
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with every character XML cannot hold replaced by a space."""
+    return NOT_XML.sub(" ", text)
+
+
 def split_values(values: Iterable[str] | None) -> list[str]:
     """Filter values given repeated and/or comma-separated (`--lang fr,de --lang it`)."""
     return [v.strip() for item in values or [] for v in str(item).split(",") if v.strip()]

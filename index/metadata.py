@@ -54,6 +54,10 @@ class Filters:
     def is_empty(self) -> bool:
         return not any(getattr(self, c) for c in COLUMNS) and self.date_from is None and self.date_to is None
 
+    def empty_period(self) -> bool:
+        """date_from after date_to: no date lies in it, so nothing passes (an answer, not an error)."""
+        return self.date_from is not None and self.date_to is not None and self.date_from > self.date_to
+
     def replace(self, **changes) -> "Filters":
         return Filters(**{**self.__dict__, **changes})
 
@@ -146,9 +150,11 @@ class PassageColumns:
             wanted = getattr(f, col)
             if not wanted:
                 continue
-            want_codes = [n for n, label in enumerate(self.labels[col]) if _matches(col, label, wanted)]
+            want_codes = [n for n, label in enumerate(self.labels[col]) if value_matches(col, label, wanted)]
             m &= np.isin(self.codes[col], want_codes)
         # a document dated only by year matches any range that overlaps that year
+        if f.empty_period():
+            return np.zeros(len(self.ids), bool)
         if f.date_from is not None:
             m &= self.date_end >= int(f.date_from.strftime("%Y%m%d"))
         if f.date_to is not None:
@@ -210,7 +216,8 @@ class PassageColumns:
                    data["canonical"], documents)
 
 
-def _matches(col: str, label: str, wanted: list[str]) -> bool:
+def value_matches(col: str, label: str, wanted: list[str]) -> bool:
+    """Whether a column value passes a filter (one rule for passages and the document list)."""
     if col == "language":
         # 'zh' selects zh-cn and zh-tw; 'en' selects 'en' only
         return any(label == w.lower() or label.startswith(w.lower() + "-") for w in wanted)

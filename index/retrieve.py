@@ -26,7 +26,7 @@ from index.metadata import Filters
 from index.query import ParsedQuery, parse_query
 from index.concept_tags import concept_mask
 from index.snapshot import IndexMissing, Snapshot, open_snapshot
-from index.units import WINDOW_BITS, WINDOW_MASK, unit_id
+from index.units import MAX_PASSAGE_ID, WINDOW_BITS, WINDOW_MASK, unit_id
 from pipeline.encoders import Encoder
 from pipeline.language import detect as detect_language
 
@@ -139,6 +139,8 @@ class Retriever:
     def passage_vector(snap: Snapshot, passage_id: int, window: int = 0) -> np.ndarray:
         """The stored vector of a passage (window 0) or of one of its sentences; KeyError when the
         snapshot does not hold it."""
+        if not 0 < passage_id <= MAX_PASSAGE_ID:  # no unit id for it (FAISS would overflow): held nowhere
+            raise KeyError(passage_id)
         return snap.index.vector(unit_id(passage_id, window))
 
     def dense(self, snap: Snapshot, vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[DenseHit]:

@@ -17,6 +17,7 @@ from pipeline.windows import sentence_windows
 UNITS_VERSION = 2
 WINDOW_BITS = 10
 WINDOW_MASK = (1 << WINDOW_BITS) - 1
+MAX_PASSAGE_ID = (1 << (63 - WINDOW_BITS)) - 1  # the largest passage id a unit id can hold
 
 
 def unit_id(passage_id: int, window: int) -> int:

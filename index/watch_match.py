@@ -137,7 +137,10 @@ def known_concepts(folder: Path | None) -> set[str] | None:
 # -- making watches ----------------------------------------------------------------------------
 def check_watch(spec: WatchSpec, folder: Path | None, store: Store) -> None:
     """Refuse, with a readable WatchError, a watch that could never match: an unknown followed
-    document, a query without words, filter values or concepts the corpus does not know."""
+    document, a query without words, filter values or concepts the corpus does not know, a period
+    that ends before it starts."""
+    if spec.date_from and spec.date_to and spec.date_from > spec.date_to:
+        raise WatchError("date_from is after date_to: no document is dated in that period")
     if spec.kind == "document":
         try:
             store.get_document(spec.document_id)

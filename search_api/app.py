@@ -18,23 +18,12 @@ from corpus.store import Store
 from index.concept_tags import UnknownConcept
 from index.search import IndexMissing, Searcher
 from pipeline.encoders import Encoder, load_encoder
+from search_api import contract
 from search_api.routes import (admin, compare, compare_page, concepts, concepts_page, corpus, crosswalk, crosswalk_page,
                                diff, document_page, documents, feeds, health, new_page, page, search, timeline, watches)
 from search_api.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
-
-
-READABLE_422 = {  # (issue 7) the documented shape of every 422 response
-    "title": "HTTPValidationError", "type": "object", "required": ["detail"],
-    "properties": {
-        "detail": {"title": "Detail", "type": "string", "description": "What is wrong, readable (param: problem; …)."},
-        "errors": {"title": "Errors", "type": "array", "items": {
-            "type": "object", "properties": {
-                "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
-                "msg": {"type": "string"}, "type": {"type": "string"}}}},
-    },
-}
 
 
 def create_app(settings: Settings | None = None, encoder: Encoder | None = None) -> FastAPI:
@@ -100,16 +89,8 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     async def unknown_concept(request: Request, exc: UnknownConcept) -> JSONResponse:
         return JSONResponse(status_code=422, content={"detail": f"concept: {exc}", "known": exc.known})
 
-    # (issue 7, schemathesis) document the 422 body that readable_422 and HTTPException(422, "…") send:
-    # `detail` is a readable string, not FastAPI's default list of errors
-    default_openapi = app.openapi
-
-    def openapi_with_readable_422() -> dict:
-        if app.openapi_schema is None:
-            default_openapi().get("components", {}).get("schemas", {})["HTTPValidationError"] = READABLE_422
-        return app.openapi_schema
-
-    app.openapi = openapi_with_readable_422
+    # the schema says what the routes do: error answers, limits from settings, alternatives (contract.py)
+    contract.install(app, settings)
 
     app.include_router(search.router)
     app.add_middleware(SecurityHeaders)

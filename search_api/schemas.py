@@ -109,6 +109,23 @@ class DocumentDetail(DocumentOut):
     passages: list[PassageOut]
 
 
+class DocumentListItem(DocumentOut):
+    processing_status: str
+    reason: str
+    version_count: int
+    passage_count: int
+    passage_languages: dict[str, int]  # active passages per language, most first
+    url: str  # the document's detail: /api/documents/{id}
+
+
+class DocumentList(BaseModel):
+    total: int  # documents passing the filters, over all pages
+    sort: str
+    limit: int
+    documents: list[DocumentListItem]
+    next_cursor: str | None  # pass as `cursor` for the next page; null on the last page
+
+
 class IndexInfo(BaseModel):
     build_id: str
     built_at: str

@@ -4,7 +4,8 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 # no inline scripts or styles anywhere: the page's JS and CSS are files under /static
 CSP = (
@@ -44,12 +45,21 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+# declared as a security scheme, so the OpenAPI document says which operations need the token
+bearer = HTTPBearer(auto_error=False, scheme_name="adminToken", description="AILEX_ADMIN_TOKEN")
+
+
+def require_admin(request: Request,
+                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> None:
     """Bearer token from AILEX_ADMIN_TOKEN, compared in constant time; no token set = endpoints off."""
     expected = request.app.state.settings.admin_token.get_secret_value()
+    if credentials is None:  # authenticate first (401), whether or not the endpoints are on
+        raise HTTPException(401, "missing admin token (Authorization: Bearer …)"
+                            + ("" if expected else "; these endpoints are off until AILEX_ADMIN_TOKEN is set"),
+                            headers={"WWW-Authenticate": "Bearer"})
     if not expected:
         raise HTTPException(403, "state-changing endpoints are off: set AILEX_ADMIN_TOKEN to enable them")
-    given = (authorization or "").removeprefix("Bearer ").strip()
+    given = credentials.credentials.strip()
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(401, "missing or wrong admin token (Authorization: Bearer …)",
                             headers={"WWW-Authenticate": "Bearer"})

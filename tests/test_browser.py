@@ -26,7 +26,7 @@ QUERY = "use of facial recognition technology by law enforcement"
 @pytest.fixture(scope="module")
 def site(small_corpus_template, tmp_path_factory):
     problem = missing_browser()
-    if problem:  # CI installs it (.ci/run); a silent skip would hide that the pages were never tried
+    if problem:  # `make system-deps` installs it; a silent skip would hide that the pages were never tried
         pytest.fail(problem, pytrace=False)
     data = tmp_path_factory.mktemp("browser") / "data"
     shutil.copytree(small_corpus_template, data)

@@ -88,7 +88,7 @@ def test_crosswalk_contract_on_the_small_corpus(client, small_corpus):
 @pytest.mark.parametrize("params, status, fragment", [
     ({"from": "eu-nothing", "to": "eu-nothing2"}, 404, "no document"),
     ({"from": "../etc", "to": "x"}, 404, "no document"),
-    ({"from": "SAME", "to": "SAME"}, 422, "other than"),
+    ({"from": "SAME", "to": "SAME"}, 409, "other than"),
     ({"from": "SAME", "to": "OTHER", "units": "chapters"}, 422, "units"),
     ({"from": "SAME", "to": "OTHER", "align": "sideways"}, 422, "align"),
     ({"from": "SAME"}, 422, "to"),

@@ -95,24 +95,24 @@ def test_bad_diff_requests_say_why(client, two_versions, small_corpus):
     v1, _ = [v.id for v in small_corpus.versions(two_versions.id)]
     one = next(d for d in small_corpus.documents() if d.source_key.endswith("SB53_2025_chaptered.txt"))
     cases = [
-        (f"/api/documents/{one.id}/diff", {}, 422, "one version"),
+        (f"/api/documents/{one.id}/diff", {}, 409, "one version"),
         (f"/api/documents/{two_versions.id}/diff", {"from_version": 99999}, 404, "no version 99999"),
-        (f"/api/documents/{two_versions.id}/diff", {"to_version": v1}, 422, "first version"),
-        (f"/api/documents/{two_versions.id}/diff", {"from_version": v1, "to_version": v1}, 422, "same version"),
+        (f"/api/documents/{two_versions.id}/diff", {"to_version": v1}, 409, "first version"),
+        (f"/api/documents/{two_versions.id}/diff", {"from_version": v1, "to_version": v1}, 409, "same version"),
         ("/api/documents/us-md-nothing/diff", {}, 404, "no document"),
         ("/api/diff", {"from": one.id, "to": "us-md-nothing"}, 404, "no document"),
-        ("/api/diff", {"from": one.id, "to": one.id}, 422, "other than"),
+        ("/api/diff", {"from": one.id, "to": one.id}, 409, "other than"),
         ("/api/diff", {"from": one.id}, 422, "to"),
     ]
     zh = next(d for d in small_corpus.documents() if d.source_key.endswith("genai_interim_measures_cac.htm"))
-    cases.append(("/api/diff", {"from": one.id, "to": zh.id}, 422, "share no language"))
+    cases.append(("/api/diff", {"from": one.id, "to": zh.id}, 409, "share no language"))
     for url, params, status, fragment in cases:
         r = client.get(url, params=params)
         assert (r.status_code, fragment in r.json()["detail"]) == (status, True), (url, params, r.json())
     spec = client.get("/openapi.json").json()["paths"]
     for path in ("/api/documents/{doc_id}/diff", "/api/diff"):
         responses = spec[path]["get"]["responses"]
-        assert {"200", "404", "422"} <= set(responses)
+        assert {"200", "404", "409", "422"} <= set(responses)
         assert "application/vnd.openxmlformats-officedocument.wordprocessingml.document" in responses["200"]["content"]
 
 

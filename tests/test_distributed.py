@@ -2,7 +2,7 @@
 (one killed half-way) and one ingest worker against the replay server; then index snapshots exported
 for replicas.
 
-redis-server must be installed (`.ci/run` installs Debian's package); the fixture starts its own on a
+redis-server must be installed (`make system-deps` installs Debian's package); the fixture starts its own on a
 free loopback port with a temporary folder, so no system service is needed."""
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def redis_url(tmp_path_factory):
     binary = shutil.which("redis-server") or next((p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server")
                                                    if Path(p).exists()), None)
     if binary is None:
-        pytest.fail("redis-server is not installed: `.ci/run` installs it (apt-get install redis-server); "
+        pytest.fail("redis-server is not installed: `make system-deps` installs it (apt-get install redis-server); "
                     "these tests start their own on a free loopback port", pytrace=False)
     folder = tmp_path_factory.mktemp("redis")
     port = free_port()
@@ -256,7 +256,7 @@ def test_two_replicas_behind_nginx_switch_snapshots_without_dropping_requests(se
 
     nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
     if nginx is None:
-        pytest.fail("nginx is not installed: `.ci/run` installs it (apt-get install nginx)", pytrace=False)
+        pytest.fail("nginx is not installed: `make system-deps` installs it (apt-get install nginx)", pytrace=False)
     root = tmp_path / "snapshots"
     first = publish.export_snapshot(small_corpus, settings.index_dir, root)
     ports = [free_port(), free_port()]

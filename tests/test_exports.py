@@ -79,3 +79,13 @@ def test_pages_link_to_their_exports(client):
     for html, api in ((search, "/api/search?"), (compare, "/api/compare?")):
         for fmt in ("csv", "md", "docx"):
             assert "format=" + fmt in html and api in html, (api, fmt)
+
+
+def test_word_export_survives_control_characters(client):
+    """A query (or an extracted page) may hold characters XML cannot (found by schemathesis as a 500)."""
+    from docx import Document as Docx
+
+    r = client.get("/api/search", params={"q": "facial\x0c recognition\x01 technology", "k": 3, "format": "docx"})
+    assert r.status_code == 200 and r.headers["content-type"] == DOCX
+    title = Docx(io.BytesIO(r.content)).paragraphs[0].text
+    assert "facial  recognition  technology" in title and "\x0c" not in title

@@ -34,9 +34,18 @@ def test_detection_is_deterministic():
     assert {detect(text) for _ in range(5)} == {"fr"}
 
 
-def test_declared_languages_win_over_an_unsure_guess():
-    text = "Accord de conformité et décret"  # too short for langdetect to be sure
-    assert detect(text, "en", prefer={"en", "fr"}) in {"en", "fr"}
+@pytest.mark.parametrize(("text", "declared", "unsure_guess"), [
+    # lines of the AI Act in German and Portuguese (../shared) that langdetect alone gets wrong
+    ("die in Artikel 5 genannten verbotenen Praktiken;", "de", "af"),
+    ("illegaler Handel mit Drogen oder psychotropen Stoffen,", "de", "da"),
+    ("Tráfico de estupefacientes e substâncias psicotrópicas;", "pt", "es"),
+])
+def test_declared_languages_win_over_an_unsure_guess(text, declared, unsure_guess):
+    # long enough to be detected (not answered by the fallback), and detected wrongly without `prefer`
+    assert detect(text, "en") == unsure_guess
+    # the document's declared language is the answer; the fallback ("en", also declared) is not
+    assert detect(text, "en", prefer={"en", declared}) == declared
+    assert detect(text, "", prefer={declared}) == declared
 
 
 @pytest.mark.parametrize(("code", "norm"), [("EN", "en"), ("zh-CN", "zh-cn"), ("en+fr", "en"), ("zh_TW", "zh-tw"), ("zh-Hant", "zh-tw")])

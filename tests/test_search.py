@@ -62,6 +62,7 @@ def test_operators_in_user_text_are_plain_words(searcher, text):
 
 def test_facets_count_the_best_hits(searcher):
     res = searcher.search("generative artificial intelligence services", k=10)
+    assert len(res.hits) == 10
     assert sum(res.facets["jurisdiction"].values()) >= len(res.hits)
     assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status", "year", "concept"}
     assert sum(res.facets["year"].values()) == sum(res.facets["jurisdiction"].values())  # every test document is dated
@@ -134,6 +135,7 @@ def test_diversify_interleaves_jurisdictions(searcher):
 
 def test_hits_carry_highlights_and_best_sentence(searcher):
     res = searcher.search("facial recognition technology", k=3, filters=Filters(jurisdiction=["US-MD"]))
+    assert len(res.hits) == 3
     for h in res.hits:
         marked = {h.passage.text[a:b].lower() for a, b in h.highlights}
         assert marked and marked <= {"facial", "recognition", "technology", "technologies"}
@@ -201,8 +203,10 @@ def test_relevance_cutoff_hides_weak_matches(searcher):
 
 def test_hits_carry_the_dense_similarity_beside_the_ranking_score(searcher):
     hybrid = searcher.search("facial recognition technology", k=5)
+    assert len(hybrid.hits) == 5
     assert all(h.similarity is not None and -1.0 <= h.similarity <= 1.0 for h in hybrid.hits)
     assert all(h.score < 0.1 for h in hybrid.hits)  # reciprocal-rank fusion, not a cosine
     semantic = searcher.search("facial recognition technology", k=5, mode="semantic")
     assert [h.similarity for h in semantic.hits] == [h.score for h in semantic.hits]
-    assert all(h.similarity is None for h in searcher.search("facial recognition", k=5, mode="keyword").hits)
+    keyword = searcher.search("facial recognition", k=5, mode="keyword")
+    assert len(keyword.hits) == 5 and all(h.similarity is None for h in keyword.hits)

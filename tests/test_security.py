@@ -30,8 +30,11 @@ def test_security_headers_and_no_inline_script(make_client):
 
 def test_admin_endpoints_are_off_without_a_token(make_client):
     with make_client() as c:
-        r = c.post("/api/admin/index")
+        r = c.post("/api/admin/index", headers={"Authorization": "Bearer anything"})
         assert r.status_code == 403 and "AILEX_ADMIN_TOKEN" in r.json()["detail"]
+        # without credentials: authenticate first (401, as the bearer scheme says), and why it would not help
+        r = c.post("/api/admin/index")
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer" and "AILEX_ADMIN_TOKEN" in r.json()["detail"]
 
 
 def test_admin_token_is_required_and_reindex_runs(make_client):

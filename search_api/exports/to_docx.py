@@ -13,6 +13,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
+from corpus.text import xml_safe
 from search_api.exports.table import ExportTable, Redline, shorten
 
 DELETED = RGBColor(0xB0, 0x1E, 0x1E)
@@ -41,7 +42,7 @@ def _write_redline(paragraph, value: Redline) -> None:
             break
         text = text if shown + len(text) <= MAX_REDLINE + 200 else text[: MAX_REDLINE + 200 - shown] + "…"
         shown += len(text)
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(xml_safe(text))
         if op == "delete":
             run.font.strike = True
             run.font.color.rgb = DELETED
@@ -53,16 +54,16 @@ def _write_redline(paragraph, value: Redline) -> None:
 def render(table: ExportTable) -> bytes:
     citations, refs = table.numbered_citations()
     doc = Document()
-    doc.core_properties.title = table.title[:250]  # the property holds at most 255 characters
+    doc.core_properties.title = xml_safe(table.title[:250])  # the property holds at most 255 characters
     doc.core_properties.author = "ailex"
     style = doc.styles["Normal"]
     style.font.name = "Calibri"
     style.font.size = Pt(10)
     if len(table.columns) > 3:
         _landscape(doc)
-    doc.add_heading(table.title, level=1)
+    doc.add_heading(xml_safe(table.title), level=1)
     for paragraph in table.intro:
-        doc.add_paragraph(paragraph)
+        doc.add_paragraph(xml_safe(paragraph))
     if any(isinstance(v, Redline) for row in table.rows for v in row.cells.values()):
         doc.add_paragraph("In redlines, deleted text is struck through and inserted text is underlined.")
     grid = doc.add_table(rows=1, cols=len(table.columns) + 1)
@@ -71,7 +72,7 @@ def render(table: ExportTable) -> bytes:
     _repeat_header(header)
     for cell, (_, title) in zip(header.cells, table.columns + [("", "Sources")]):
         cell.text = ""
-        cell.paragraphs[0].add_run(title).bold = True
+        cell.paragraphs[0].add_run(xml_safe(title)).bold = True
     for row, numbers in zip(table.rows, refs):
         cells = grid.add_row().cells
         for cell, (key, _) in zip(cells, table.columns):
@@ -80,11 +81,11 @@ def render(table: ExportTable) -> bytes:
                 _write_redline(cell.paragraphs[0], value)
             else:
                 text = "" if value is None else str(value)
-                cell.text = shorten(text) if key in table.long_text else text
+                cell.text = xml_safe(shorten(text) if key in table.long_text else text)
         source = cells[-1].paragraphs[0]
         for role, ns in numbers.items():
             if role:
-                source.add_run(f"{role} ")
+                source.add_run(xml_safe(f"{role} "))
             marks = source.add_run(",".join(str(n) for n in ns))
             marks.font.superscript = True
             source.add_run(" ")
@@ -93,7 +94,7 @@ def render(table: ExportTable) -> bytes:
         for n, c in enumerate(citations, start=1):
             p = doc.add_paragraph()
             p.add_run(f"{n}. ").bold = True
-            p.add_run(c.text())
+            p.add_run(xml_safe(c.text()))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -7,27 +7,34 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 
 from index.compare import UnknownPassage, compare
+from index.units import MAX_PASSAGE_ID
+from search_api.contract import error_response, exactly_one_of
 from search_api.deps import SearcherDep
 from search_api.exports import export_response, openapi_content
 from search_api.exports.tables import compare_table
-from search_api.params import MAX_QUERY, FiltersDep
+from search_api.params import MAX_QUERY, NOT_BLANK, FiltersDep
 from search_api.schemas import CompareMatch, CompareResponse
 
 router = APIRouter(prefix="/api", tags=["compare"])
 
-@router.get("/compare", response_model=CompareResponse, responses=openapi_content("The best passage per jurisdiction."))
+@router.get("/compare", response_model=CompareResponse, openapi_extra=exactly_one_of("q", "passage_id"),
+            responses={**openapi_content("The best passage per jurisdiction."),
+                       404: error_response("No such passage in the index.")})
 def compare_route(
     searcher: SearcherDep,
     filters: FiltersDep,
-    q: Annotated[str | None, Query(min_length=1, max_length=MAX_QUERY, description="A provision as free text.")] = None,
-    passage_id: Annotated[int | None, Query(ge=1, description="Or an existing passage to compare from.")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=MAX_QUERY, description="A provision as free text.",
+                                   json_schema_extra=NOT_BLANK)] = None,
+    passage_id: Annotated[int | None, Query(ge=1, le=MAX_PASSAGE_ID, description="Or an existing passage to compare from.")] = None,
     format: Annotated[Literal["json", "csv", "md", "docx"], Query(
         description="json (default), or a file with full citations: csv, md (Markdown), docx (Word).")] = "json",
 ):
     """For a provision (free text or a passage id), the best passage in each jurisdiction,
     best first; `jurisdiction=` narrows the columns, other filters narrow every column."""
-    if (q is None or not q.strip()) == (passage_id is None):
+    if (q is None) == (passage_id is None):
         raise HTTPException(422, "give either q or passage_id")
+    if q is not None and not q.strip():
+        raise HTTPException(422, "q: the text is empty")
     jurisdictions, filters.jurisdiction = filters.jurisdiction, []
     try:
         result = compare(searcher, query=q.strip() if q else None, passage_id=passage_id,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from corpus.citation import Versions
 from index.crosswalk import NoText, UnknownDocument, crosswalk
 from search_api.analysis_schemas import CrosswalkResponse
+from search_api.contract import error_response
 from search_api.deps import SearcherDep
 from search_api.exports import error_responses, export_response, openapi_content
 from search_api.exports.tables import crosswalk_table
@@ -29,20 +30,21 @@ def run_crosswalk(searcher, from_id: str, to_id: str, units: str, align: str | N
     for name, value in (("from", from_id), ("to", to_id)):
         if not DOC_ID.match(value):
             raise HTTPException(404, f"{name}: no document {value!r}")
-    if from_id == to_id:
-        raise HTTPException(422, "to: give a document other than `from`")
+    if from_id == to_id:  # 409, like a document without units: what is asked for, not its form, is wrong
+        raise HTTPException(409, "to: give a document other than `from`")
     searcher.refresh()
     try:
         return crosswalk(searcher.snapshot, searcher.store, from_id, to_id, units, align)
     except UnknownDocument as exc:
         raise HTTPException(404, f"no document {exc.args[0]!r} in the index") from None
     except NoText as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise HTTPException(409, str(exc)) from None
 
 
 @router.get("/crosswalk", response_model=CrosswalkResponse, response_model_by_alias=True,
             responses={**openapi_content("The crosswalk."), **error_responses(
-                not_found="Unknown document.", unprocessable="The same document twice, a document without text, or bad parameters.")})
+                not_found="Unknown document.", unprocessable="Bad parameters."),
+                409: error_response("Nothing to align: the same document twice, or a document without such units.")})
 def crosswalk_route(
     searcher: SearcherDep,
     from_id: Annotated[str, Query(alias="from", description="The document whose provisions make the rows.")],

@@ -10,6 +10,7 @@ from corpus.citation import Versions
 from corpus.store import Store
 from index.diff import NothingToCompare, UnknownVersion, current_reading, diff, previous_and_current
 from search_api.analysis_schemas import DiffResponse
+from search_api.contract import error_response
 from search_api.deps import StoreDep
 from search_api.exports import error_responses, export_response, openapi_content
 from search_api.exports.tables import diff_table
@@ -20,8 +21,11 @@ router = APIRouter(prefix="/api", tags=["diff"])
 FormatQuery = Annotated[Literal["json", "csv", "md", "docx"], Query(
     description="json (default), or a file with the changed units' redlines and full citations: csv, md, docx.")]
 UnchangedQuery = Annotated[bool, Query(description="Also list unchanged units (JSON only; files list changes).")]
-ERRORS = error_responses(not_found="Unknown document or version.",
-                         unprocessable="Nothing to compare (one version only, no text, no common language) or bad parameters.")
+# what the documents hold, not the request's form, can leave nothing to compare: a 409 (a schema can
+# describe parameters, not how many versions a document has)
+ERRORS = {**error_responses(not_found="Unknown document or version.", unprocessable="Bad parameters."),
+          409: error_response("Nothing to compare: one version only, the same version or document twice, "
+                              "no text, or no common language.")}
 
 
 def document_or_404(store: Store, doc_id: str, name: str = "document"):
@@ -40,18 +44,18 @@ def versions_diff(store: Store, doc_id: str, from_version: int | None, to_versio
     except UnknownVersion as exc:
         raise HTTPException(404, f"document {doc_id!r} has no version {exc.args[0]}") from None
     except NothingToCompare as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise HTTPException(409, str(exc)) from None
 
 
 def documents_diff(store: Store, from_id: str, to_id: str):
     old, new = document_or_404(store, from_id, "from"), document_or_404(store, to_id, "to")
     if old.id == new.id:
-        raise HTTPException(422, "to: give a document other than `from` (versions of one document: "
+        raise HTTPException(409, "to: give a document other than `from` (versions of one document: "
                                  f"/api/documents/{old.id}/diff)")
     try:
         return diff(current_reading(store, old), current_reading(store, new))
     except NothingToCompare as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise HTTPException(409, str(exc)) from None
 
 
 def _answer(store: Store, d, format: str, unchanged: bool):

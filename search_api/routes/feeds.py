@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 
+from corpus.text import xml_safe
 from corpus.watches import Watch
 from index.watch_delivery import MatchView, describe
 from search_api.deps import SettingsDep, StoreDep, WatchStoreDep
@@ -40,8 +41,8 @@ def _atom(fg: FeedGenerator, etag: str) -> Response:
 def _feed(feed_id: str, title: str, subtitle: str, self_url: str, alternate: str, updated: datetime) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(feed_id)
-    fg.title(title)
-    fg.subtitle(subtitle)
+    fg.title(xml_safe(title))  # a watch's query or a document's title may hold what XML cannot
+    fg.subtitle(xml_safe(subtitle))
     fg.author({"name": "ailex"})
     fg.link(href=self_url, rel="self", type=ATOM)
     fg.link(href=alternate, rel="alternate", type="text/html")
@@ -59,13 +60,13 @@ def _match_entry(fg: FeedGenerator, w: Watch, v: MatchView) -> None:
     m = v.match
     fe = fg.add_entry(order="append")
     fe.id(_tag(w.created_at, f"watch/{w.id}/match/{m.id}"))
-    fe.title(v.title)
+    fe.title(xml_safe(v.title))
     fe.link(href=v.passage_url)  # the one link: see the note on feedgen above
     fe.updated(m.matched_at)
     fe.published(m.matched_at)
     if v.jurisdiction:
         fe.category(term=v.jurisdiction, label=jurisdiction_label(v.jurisdiction))
-    fe.summary(v.snippet or v.title)
+    fe.summary(xml_safe(v.snippet or v.title))
     parts = [f"<p><strong>{escape(jurisdiction_label(v.jurisdiction))}</strong>"
              + (f" · {escape(v.locator)}" if v.locator else "") + "</p>"]
     if v.snippet:
@@ -74,7 +75,7 @@ def _match_entry(fg: FeedGenerator, w: Watch, v: MatchView) -> None:
         parts.append(f"<p><cite>{escape(v.citation)}</cite></p>")
     if v.diff_url:
         parts.append(f'<p><a href="{escape(v.diff_url)}">What changed</a></p>')
-    fe.content("".join(parts), type="html")
+    fe.content(xml_safe("".join(parts)), type="html")
 
 
 @router.get("/watches/{name}.atom", response_class=Response, responses={**FEED_RESPONSES, 404: {"model": Problem}})
@@ -121,15 +122,15 @@ def new_feed(request: Request, ws: WatchStoreDep, store: StoreDep, settings: Set
         fe = fg.add_entry(order="append")
         fe.id(_tag(started, f"version/{r['version_id']}"))
         label = "New version" if r["previous_version_id"] else "New document"
-        fe.title(f"{label}: {d.title}")
+        fe.title(xml_safe(f"{label}: {d.title}"))
         fe.link(href=f"{base}/documents/{d.id}")
         fe.updated(fetched)
         fe.published(fetched)
         fe.category(term=d.jurisdiction, label=jurisdiction_label(d.jurisdiction))
         facts = " · ".join(f for f in (jurisdiction_label(d.jurisdiction), humanize(d.doc_type), humanize(d.status),
                                           d.date) if f and f != "—")
-        fe.summary(facts)
+        fe.summary(xml_safe(facts))
         if r["previous_version_id"]:
-            fe.content(f'<p>{escape(facts)}</p><p><a href="{escape(base)}/documents/{escape(d.id)}?tab=changes">'
-                       "What changed</a></p>", type="html")
+            fe.content(xml_safe(f'<p>{escape(facts)}</p><p><a href="{escape(base)}/documents/{escape(d.id)}?tab=changes">'
+                                "What changed</a></p>"), type="html")
     return _atom(fg, etag)

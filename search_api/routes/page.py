@@ -53,6 +53,8 @@ def page(
             error = str(exc)
         except (UnknownConcept, LookupError) as exc:
             error, status = str(exc), 422
+    if not error and filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        error = "The period is empty: the “from” date is after the “to” date."
     titles = {}
     for doc_id in filters.document_id:
         if searcher is not None and doc_id in searcher.snapshot.documents:

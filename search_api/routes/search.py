@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 
 from corpus.citation import Versions
+from search_api.contract import setting_maximum
 from search_api.deps import SearcherDep, SettingsDep
 from search_api.exports import export_response, openapi_content
 from search_api.exports.tables import search_table
-from search_api.params import MAX_QUERY, DiversifyParam, FiltersDep, ModeParam
+from search_api.params import MAX_QUERY, NOT_BLANK, DiversifyParam, FiltersDep, ModeParam
 from search_api.schemas import SearchResponse
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -20,8 +21,10 @@ def search(
     searcher: SearcherDep,
     settings: SettingsDep,
     filters: FiltersDep,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Query text, any language.")],
-    k: Annotated[int, Query(ge=1, le=1000, description="How many passages (at most AILEX_MAX_K).")] = 10,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Query text, any language.",
+                            json_schema_extra=NOT_BLANK)],
+    k: Annotated[int, Query(ge=1, description="How many passages (at most AILEX_MAX_K).",
+                            json_schema_extra=setting_maximum("max_k"))] = 10,
     mode: ModeParam = "hybrid",
     diversify: DiversifyParam = None,
     format: Annotated[Literal["json", "csv", "md", "docx"], Query(

@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import AliasChoices, BaseModel, Field
 
-from corpus.watches import Watch, WatchError, WatchExists, WatchSpec, WatchStore
+from corpus.text import PY_SPACE
+from corpus.watches import CONCEPT_ID, EMAIL, MAX_QUERY, NAME, WEBHOOK_URL, Watch, WatchError, WatchExists, WatchSpec, WatchStore
 from index.watch_delivery import describe
 from index.watch_match import create_watch
 from search_api.deps import SettingsDep, StoreDep, WatchStoreDep, get_searcher
@@ -30,12 +31,26 @@ ADMIN_ERRORS = {401: {"model": Problem, "description": "Missing or wrong admin t
 NOT_FOUND = {404: {"model": Problem, "description": "No watch of that name."}}
 
 
+def _stripped(pattern) -> str:
+    """The schema pattern of a value the server strips, then matches whole with `pattern` (or finds empty)."""
+    return f"^[{PY_SPACE}]*(?:{pattern.pattern.removeprefix('^').removesuffix('$')})?[{PY_SPACE}]*$"
+
+
 class WatchIn(BaseModel):
     """A saved search (`query`, filters, `mode`…) or, with `kind: "document"`, a followed document."""
 
-    name: str = Field(description="Letters, digits, '-' and '_'; the feed is /feeds/watches/{name}.atom.")
+    # the schema says what WatchSpec checks (corpus/watches.py); a saved search needs a query with
+    # more than spaces, a followed document its id
+    model_config = {"json_schema_extra": {
+        "if": {"properties": {"kind": {"const": "document"}}, "required": ["kind"]},
+        "then": {"required": ["document_id"], "properties": {"document_id": {"minLength": 1}}},
+        "else": {"required": ["query"], "properties": {"query": {"pattern": f"[^{PY_SPACE}]"}}}}}
+
+    name: str = Field(description="Letters, digits, '-' and '_'; the feed is /feeds/watches/{name}.atom.",
+                      json_schema_extra={"pattern": NAME.pattern})
     kind: Literal["search", "document"] = "search"
-    query: str = Field("", description='As in a search: words, "exact phrases", title:word.')
+    query: str = Field("", description='As in a search: words, "exact phrases", title:word.',
+                       json_schema_extra={"maxLength": MAX_QUERY})
     lang: list[str] = Field(default_factory=list, validation_alias=AliasChoices("lang", "language"))
     jurisdiction: list[str] = Field(default_factory=list)
     doc_type: list[str] = Field(default_factory=list)
@@ -44,10 +59,11 @@ class WatchIn(BaseModel):
     date_to: date | None = None
     mode: Literal["semantic", "keyword", "hybrid"] = "hybrid"
     min_score: float | None = Field(None, ge=0.0, le=1.0)
-    concepts: list[str] = Field(default_factory=list)
+    concepts: list[str] = Field(default_factory=list, json_schema_extra={"items": {
+        "type": "string", "pattern": _stripped(CONCEPT_ID)}})
     document_id: str = ""
-    webhook_url: str = ""
-    email: str = ""
+    webhook_url: str = Field("", json_schema_extra={"pattern": _stripped(WEBHOOK_URL)})
+    email: str = Field("", json_schema_extra={"pattern": _stripped(EMAIL)})
 
 
 class WatchOut(BaseModel):
@@ -141,7 +157,7 @@ def get_watch(name: str, ws: WatchStoreDep) -> WatchOut:
 def watch_matches(
     name: str, request: Request, ws: WatchStoreDep, store: StoreDep, settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Matches per page.")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Matches to skip (newest first).")] = 0,
+    offset: Annotated[int, Query(ge=0, le=(1 << 63) - 1, description="Matches to skip (newest first).")] = 0,
 ) -> MatchPage:
     """What a watch matched, newest first: passage, snippet, citation, links (and the diff of a change)."""
     w = _watch(ws, name)
@@ -151,21 +167,24 @@ def watch_matches(
 
 
 @router.post("", response_model=WatchOut, status_code=201, responses={
-    **ADMIN_ERRORS, 409: {"model": Problem, "description": "A watch of that name exists."},
-    422: {"description": "The watch is invalid or could never match (empty query, unknown filter values, "
-                         "unknown document): `detail` says which field and why."},
+    **ADMIN_ERRORS, 409: {"model": Problem, "description": "A watch of that name exists, or the watch could never "
+                                                          "match what the corpus holds (unknown filter values, "
+                                                          "concepts or document, a query without words, a period "
+                                                          "ending before it starts): `detail` says which field and why."},
+    422: {"description": "The watch is not well formed: `detail` says which field and why."},
     503: {"model": Problem, "description": "No index yet (a saved search needs the model and the index)."}})
 def add_watch(body: WatchIn, request: Request, store: StoreDep, settings: SettingsDep, ws: WatchStoreDep,
               _: AdminDep) -> WatchOut:
     """Make a watch (admin token): from now on every published index reports its new matches, once."""
     try:
         spec = WatchSpec.parse(**body.model_dump(exclude={"lang"}), language=body.lang)
+    except WatchError as exc:  # its form, which the schema describes
+        raise HTTPException(422, str(exc)) from None
+    try:
         encoder = get_searcher(request).encoder if spec.kind == "search" else None
         watch = create_watch(settings, store, spec, encoder)
-    except WatchExists as exc:
+    except WatchError as exc:  # a name taken, or what the corpus holds: no schema can say that
         raise HTTPException(409, str(exc)) from None
-    except WatchError as exc:
-        raise HTTPException(422, str(exc)) from None
     return WatchOut.of(watch, ws)
 
 
