@@ -77,6 +77,8 @@ class PassageDraft(Record):
     locator: str = ""
     page_start: int | None = None
     page_end: int | None = None
+    # article, recital, annex, definition, heading, footnote or other (pipeline/units.py decides)
+    unit_type: str = "other"
 
     @property
     def words(self) -> int:

@@ -15,6 +15,7 @@ from corpus.text import UNSPACED_CHAR
 from pipeline import language
 from pipeline.extract import Block, Extraction
 from pipeline.structure import SEP, Unit, segment
+from pipeline.units import unit_type
 
 _ABBREVIATIONS = {
     "art", "arts", "no", "nos", "nr", "sec", "secs", "e.g", "i.e", "etc", "cf", "u.s", "u.s.c", "dr", "mr", "mrs", "ms",
@@ -150,6 +151,7 @@ def chunk(extraction: Extraction, declared_language: str, target_words: int = 16
                         locator=locator,
                         page_start=min(pages) if pages else None,
                         page_end=max(pages) if pages else None,
+                        unit_type=unit_type(unit.kind, unit.path, unit.title, text),
                     )
                 )
     return drafts
