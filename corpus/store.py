@@ -71,7 +71,8 @@ CREATE TABLE IF NOT EXISTS passages (
     text_sha TEXT NOT NULL,
     duplicate_of INTEGER,
     active INTEGER NOT NULL DEFAULT 1,
-    schema_version INTEGER NOT NULL
+    schema_version INTEGER NOT NULL,
+    unit_type TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS passages_active ON passages(active, id);
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(document_id, seq);
@@ -133,6 +134,16 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self.db.executescript(SCHEMA)  # DDL only, idempotent; executescript manages its own transaction
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added since a store was created, added in place (idempotent): an existing
+        database keeps its rows; `pipeline.units.backfill_unit_types` fills the unit types of
+        passages written before they existed (the next `ailex index` runs it)."""
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(passages)")}
+        if "unit_type" not in columns:
+            with self.transaction() as db:
+                db.execute("ALTER TABLE passages ADD COLUMN unit_type TEXT NOT NULL DEFAULT ''")
 
     # -- connections -------------------------------------------------------
     @property
@@ -286,14 +297,14 @@ class Store:
         One transaction: a reader sees the old passages or the new ones, never a mix."""
         rows = [
             (version.document_id, version.id, d.seq, d.text, d.language, d.locator, d.page_start,
-             d.page_end, text_sha(d.text), SCHEMA_VERSION)
+             d.page_end, text_sha(d.text), SCHEMA_VERSION, d.unit_type)
             for d in drafts
         ]
         with self.transaction() as db:
             db.execute("UPDATE passages SET active=0 WHERE document_id=? AND active=1", (version.document_id,))
             db.executemany(
                 """INSERT INTO passages (document_id, version_id, seq, text, language, locator, page_start,
-                       page_end, text_sha, schema_version) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                       page_end, text_sha, schema_version, unit_type) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
                 rows,
             )
         return len(rows)
@@ -315,6 +326,17 @@ class Store:
 
     def passages_by_ids(self, ids: Sequence[int]) -> dict[int, Passage]:
         return {r["id"]: _passage(r) for r in self._rows_by_ids("*", ids)}
+
+    def passages_without_unit_type(self, limit: int = 5000) -> list[Passage]:
+        """Active passages written before unit types existed (the migration's backlog)."""
+        rows = self.db.execute("SELECT * FROM passages WHERE active=1 AND unit_type='' ORDER BY id LIMIT ?", (limit,))
+        return [_passage(r) for r in rows]
+
+    def set_unit_types(self, types: dict[int, str]) -> None:
+        """Fill in the derived unit type of passages stored without one (the text never changes)."""
+        with self.transaction() as db:
+            db.executemany("UPDATE passages SET unit_type=? WHERE id=? AND unit_type=''",
+                           [(t, pid) for pid, t in types.items()])
 
     def active_passage_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM passages WHERE active=1 ORDER BY id")]

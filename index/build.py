@@ -30,7 +30,7 @@ from index.doc_table import DocumentTable
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, library_versions
 from index.metadata import PassageColumns
-from index.units import passage_ids, units
+from index.units import UNITS_VERSION, passage_ids, units
 from pipeline.encoders import Encoder, load_encoder
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,8 @@ def _previous(settings: Settings, encoder: Encoder, rebuild: bool) -> _Previous:
         log.info("model changed (%s → %s): rebuilding the index", manifest.model, encoder.name)
     elif manifest.sentence_vectors != settings.sentence_vectors:
         log.info("AILEX_SENTENCE_VECTORS changed: rebuilding the index")
+    elif manifest.units_version != UNITS_VERSION:
+        log.info("retrieval units changed (version %s → %s): rebuilding the index", manifest.units_version, UNITS_VERSION)
     else:
         out.index = factory.load(folder, settings.threads)
     try:
@@ -258,7 +260,7 @@ def update_index(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.monotonic() - started, 3), added=len(new_units), removed=removed,
         versions=library_versions(), index_params=index.describe(), index_event=event,
-        new_passages=len(added), retired_passages=len(retired), timings=timings,
+        new_passages=len(added), retired_passages=len(retired), timings=timings, units_version=UNITS_VERSION,
     ).write(tmp)
     report.folder = snapshots.publish(settings.index_dir, tmp, build_id)
     report.seconds = time.monotonic() - started

@@ -70,13 +70,13 @@ def compare(
     base = filters or Filters()
     source = None
     if passage_id is not None:
+        p = results.passages([passage_id]).get(passage_id)
+        if p is None or not snap.columns.holds(passage_id):
+            raise UnknownPassage(passage_id)
         try:
             vector = retriever.passage_vector(snap, passage_id)
-        except KeyError as exc:
-            raise UnknownPassage(passage_id) from exc
-        p = results.passages([passage_id]).get(passage_id)
-        if p is None:
-            raise UnknownPassage(passage_id)
+        except KeyError:  # a footnote or heading passage has no vector of its own (index/units.py): its words
+            vector = retriever.query_vector(p.text)
         doc = results.document(snap, p.document_id)
         source = Match(doc.jurisdiction, 1.0, p, doc)
         query_text = p.text

@@ -34,6 +34,8 @@ class Manifest(BaseModel):
     new_passages: int = 0
     retired_passages: int = 0
     timings: dict[str, float] = {}
+    # what a passage contributes to the index (index/units.py UNITS_VERSION); 1 in older manifests
+    units_version: int = 1
 
     def write(self, folder: Path) -> None:
         (Path(folder) / FILENAME).write_text(self.model_dump_json(indent=2))

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Protocol
+
+from corpus.models import Passage
 
 UNIT_TYPES = ("article", "recital", "annex", "definition", "heading", "footnote", "other")
 OPERATIVE = frozenset({"article", "definition", "annex"})  # the provisions themselves, not their context
@@ -59,6 +62,13 @@ _SIGNATURE = re.compile(
     r"Secretary of the Senate|Governor of the State of \w+|Approved by Governor|Filed with Secretary of State)\b.{0,60}$",
     re.I,
 )
+# Korean bill covers list the bills a committee alternative merges: "인공지능기본법안 2203072 한민수의원 2024. 8. 22.",
+# a bill title alone, the table's header, and each bill's referral history ("소위원회 직접 회부 (공청회 실시, …)")
+_BILL_LIST = re.compile(
+    r"\d{7}\s*\S{1,12}의원|^의안명\s*의안번호|^[^.。]{2,40}(?:법률안|법안)$|^제\d{3}회\s*국회|회부\s*(?:\([^)]*\))?\s*$"
+    r"|^\S{1,6}의원\s+\d{4}\.")
+# Canadian statute citations printed under a section: "2002, c. 8, par. 183(1)(r);", "R.S., c. F-7, s. 2"
+_STATUTE_CITATION = re.compile(r"^(?:\d{4}|R\.S\.(?:C\.)?(?:\s\d{4})?|S\.C\.\s\d{4}),\s*c\.\s*[\w-]+(?:,\s*(?:s|ss|par|al|art|sch)\.\s*[\w().-]+)*\s*[;.,]?$")
 _SIGNATORY = re.compile(r"^[A-ZÀ-Þ]\.\s?(?:[A-ZÀ-Þ]\.\s?)*[A-ZÀ-Þ][A-ZÀ-Þ'’ -]{2,30}$")  # "R. METSOLA"
 WRAP_WORDS = 25  # the longest footnote line judged together with its neighbour
 _END = re.compile(r"[.;:!?。；：！？)\]”’\"]\s*$")
@@ -83,7 +93,8 @@ def _citation(line: str, unit_type: str) -> bool:
 
 
 def junk_kind(line: str, unit_type: str = "") -> str | None:
-    """Why `line` carries no provision text ("contents", "footnote", "signature", "copyright"), or None."""
+    """Why `line` carries no provision text ("contents", "footnote", "signature", "copyright", "citation"
+    of another bill), or None."""
     line = line.strip()
     if not line:
         return None
@@ -93,8 +104,10 @@ def junk_kind(line: str, unit_type: str = "") -> str | None:
         return "copyright"
     if _SIGNATURE.match(line) or _SIGNATORY.match(line):
         return "signature"
-    if _citation(line, unit_type):
+    if _citation(line, unit_type) or _STATUTE_CITATION.match(line):
         return "footnote"
+    if _BILL_LIST.search(line):
+        return "citation"
     return None
 
 
@@ -166,16 +179,21 @@ _ANNEX_LABEL = re.compile(r"^(?:ANNEX|Annex|ANNEXE|Annexe|ANHANG|Anhang|ANEXO|An
 _STRUCTURE_KINDS = {"article": "article", "section": "article", "subarticle": "article", "recital": "recital", "annex": "annex"}
 
 
-def _is_definition(text: str, title: str | None) -> bool:
+def _is_definition(text: str, title: str | None, opening: str = "") -> bool:
     if title and _DEFINITION_TITLE.match(title.strip()):
         return True
-    if _DEFINITION_INTRO.search(text):
+    if _DEFINITION_INTRO.search(text) or _DEFINITION_INTRO.search(opening[:OPENING]):
         return True
     return sum(1 for line in text.splitlines() if _DEFINED.match(line.strip())) >= 2
 
 
-def unit_type(kind: str, path: Sequence[str], title: str | None, text: str) -> str:
-    """The type of a passage of a unit of `kind` (pipeline.structure.Unit.kind) located at `path`."""
+OPENING = 400  # characters of a unit's opening that may announce its definitions for every passage of it
+
+
+def unit_type(kind: str, path: Sequence[str], title: str | None, text: str, opening: str = "") -> str:
+    """The type of a passage of a unit of `kind` (pipeline.structure.Unit.kind) located at `path`;
+    `opening` is the start of the unit's text ("Para as finalidades desta Lei, adotam-se as
+    seguintes definições:" makes every passage of Art. 4º a definition)."""
     lines = [line for line in text.splitlines() if line.strip()]
     annex = kind == "annex" or bool(path and _ANNEX_LABEL.match(path[0]))
     kinds = junk_lines(lines, "annex" if annex else "")
@@ -188,7 +206,7 @@ def unit_type(kind: str, path: Sequence[str], title: str | None, text: str) -> s
         return "annex"
     mapped = _STRUCTURE_KINDS.get(kind)
     if mapped == "article":
-        return "definition" if _is_definition(text, title or _title_of(path)) else "article"
+        return "definition" if _is_definition(text, title or _title_of(path), opening) else "article"
     if mapped:
         return mapped
     label = path[-1] if path else ""
@@ -233,3 +251,19 @@ def infer_unit_type(locator: str, text: str) -> str:
                 kind = found
                 break
     return unit_type(kind, path, None, text)
+
+
+class _UnitTypeStore(Protocol):
+    def passages_without_unit_type(self, limit: int = 5000) -> list[Passage]: ...
+
+    def set_unit_types(self, types: dict[int, str]) -> None: ...
+
+
+def backfill_unit_types(store: _UnitTypeStore) -> int:
+    """Give passages stored before unit types existed their type, from their locator and text
+    (idempotent; a no-op once done). `ailex process --redo` types them from the structure instead."""
+    done = 0
+    while batch := store.passages_without_unit_type():
+        store.set_unit_types({p.id: infer_unit_type(p.locator, p.text) for p in batch})
+        done += len(batch)
+    return done

@@ -9,6 +9,7 @@ from pydantic import BeforeValidator
 
 from corpus.text import split_values
 from index.metadata import Filters
+from pipeline.units import UNIT_TYPES
 
 MAX_QUERY = 1000
 MAX_FILTER_VALUES = 50
@@ -37,13 +38,17 @@ def filters_dep(
     date_from: Annotated[OptionalDate, Query(description="Documents dated on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[OptionalDate, Query(description="Documents dated on or before (YYYY-MM-DD).")] = None,
     document: Annotated[list[str] | None, Query(description="Only passages of these document ids.")] = None,
+    unit_type: Annotated[list[str] | None, Query(description="Passage unit type(s): " + ", ".join(UNIT_TYPES) + ".")] = None,
 ) -> Filters:
     if date_from and date_to and date_from > date_to:
         raise HTTPException(422, "date_from is after date_to")
+    unit_types = [v.lower() for v in _clean(unit_type, "unit_type")]
+    if unknown := [v for v in unit_types if v not in UNIT_TYPES]:
+        raise HTTPException(422, f"unit_type: unknown value {unknown[0]!r} (one of {', '.join(UNIT_TYPES)})")
     return Filters(
         language=_clean(lang, "lang"), jurisdiction=_clean(jurisdiction, "jurisdiction"),
         doc_type=_clean(doc_type, "doc_type"), status=_clean(status, "status"), date_from=date_from, date_to=date_to,
-        document_id=_clean(document, "document"),
+        document_id=_clean(document, "document"), unit_type=unit_types,
     )
 
 

@@ -31,11 +31,12 @@ class PassageOut(BaseModel):
     locator: str
     page: int | None
     page_end: int | None
+    unit_type: str = ""  # article, recital, annex, definition, heading, footnote or other
 
     @classmethod
     def from_passage(cls, p: Passage) -> "PassageOut":
         return cls(passage_id=p.id, seq=p.seq, text=p.text, language=p.language, locator=p.locator,
-                   page=p.page_start, page_end=p.page_end)
+                   page=p.page_start, page_end=p.page_end, unit_type=p.unit_type)
 
 
 class Copy(BaseModel):

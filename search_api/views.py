@@ -25,11 +25,11 @@ JURISDICTION_NAMES = {
     "AU": "Australia", "UN": "United Nations", "CoE": "Council of Europe", "CH": "Switzerland", "FR": "France",
     "DE": "Germany", "JP": "Japan", "IN": "India", "SG": "Singapore", "NZ": "New Zealand",
 }
-FACETS = ("language", "jurisdiction", "doc_type", "status", "year")  # the order they are shown in
+FACETS = ("language", "jurisdiction", "doc_type", "status", "unit_type", "year")  # the order they are shown in
 FACET_LABELS = {"language": "Language", "jurisdiction": "Jurisdiction", "doc_type": "Document type",
-                "status": "Status", "year": "Year", "document_id": "Document"}
+                "status": "Status", "year": "Year", "document_id": "Document", "unit_type": "Unit type"}
 PARAM = {"language": "lang", "jurisdiction": "jurisdiction", "doc_type": "doc_type", "status": "status",
-         "document_id": "document"}  # Filters field → query parameter
+         "document_id": "document", "unit_type": "unit_type"}  # Filters field → query parameter
 DEFAULTS = {"k": 10, "mode": "hybrid", "diversify": "jurisdiction"}
 
 

@@ -34,6 +34,9 @@ def test_filters_combine(client):
     assert results and all(h["document"]["jurisdiction"] == "CN" and h["language"] == "en" for h in results)
     several = client.get("/api/search", params=[("q", "artificial intelligence"), ("k", 50), ("jurisdiction", "CN,US-MD")])
     assert {h["document"]["jurisdiction"] for h in several.json()["results"]} == {"CN", "US-MD"}
+    defs = client.get("/api/search", params={"q": "artificial intelligence", "k": 50, "unit_type": "definition"}).json()
+    assert defs["results"] and {h["unit_type"] for h in defs["results"]} == {"definition"}
+    assert set(defs["facets"]["unit_type"]) == {"definition"}
 
 
 @pytest.mark.parametrize("params, fragment", [
@@ -45,6 +48,7 @@ def test_filters_combine(client):
     ({"q": "x", "date_from": "13/06/2024"}, "date_from"),
     ({"q": "x", "date_from": "2024-06-01", "date_to": "2024-01-01"}, "date_from"),
     ({"q": "x", "mode": "fuzzy"}, "mode"),
+    ({"q": "x", "unit_type": "preamble"}, "unit_type"),
     ({}, "q"),
 ])
 def test_bad_parameters_get_a_readable_422(client, params, fragment):

@@ -38,7 +38,7 @@ def page(
         searcher, error = None, getattr(exc, "detail", str(exc))
     if searcher is not None:
         columns = searcher.snapshot.columns
-        options = {c: columns.values(c) for c in ("language", "jurisdiction", "doc_type", "status")}
+        options = {c: columns.values(c) for c in ("language", "jurisdiction", "doc_type", "status", "unit_type")}
         if state.q:
             try:
                 result = SearchResponse.from_result(searcher.search(state.q, k=k, filters=filters, mode=mode,
