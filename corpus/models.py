@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from corpus import jurisdictions
 
 SCHEMA_VERSION = 1
 
@@ -44,6 +46,12 @@ class DocumentMeta(Record):
     date: str = Field("", description="ISO date or its prefix (YYYY, YYYY-MM, YYYY-MM-DD).")
     source_url: str = ""
     identifiers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _one_code(cls, value: str) -> str:
+        """ISO 3166 codes whatever the source wrote ("UK" → "GB"): corpus/jurisdictions.py."""
+        return jurisdictions.normalize(value)
 
 
 class Document(DocumentMeta):

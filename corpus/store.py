@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from corpus import jurisdictions
 from corpus.models import (
     SCHEMA_VERSION,
     Document,
@@ -144,6 +145,14 @@ class Store:
         if "unit_type" not in columns:
             with self.transaction() as db:
                 db.execute("ALTER TABLE passages ADD COLUMN unit_type TEXT NOT NULL DEFAULT ''")
+        # one code per jurisdiction ("UK" → "GB"); document ids stay as they are (they name the
+        # document in links, snapshots and URLs), so nothing that refers to one has to change
+        renamed = {v: jurisdictions.normalize(v) for (v,) in self.db.execute("SELECT DISTINCT jurisdiction FROM documents")}
+        if any(old != new for old, new in renamed.items()):
+            with self.transaction() as db:
+                for old, new in renamed.items():
+                    if old != new:
+                        db.execute("UPDATE documents SET jurisdiction=? WHERE jurisdiction=?", (new, old))
 
     # -- connections -------------------------------------------------------
     @property
@@ -194,8 +203,9 @@ class Store:
     # -- documents and versions ---------------------------------------------
     def upsert_document(self, meta: DocumentMeta) -> Document:
         now = utcnow().isoformat()
-        doc_id = document_id_for(meta.jurisdiction, meta.source_key)
         with self.transaction() as db:
+            # a known source keeps its id, even when its jurisdiction's spelling changed ("uk-…" ids stay)
+            doc_id = self._id_for_source(db, meta.source_key) or document_id_for(meta.jurisdiction, meta.source_key)
             db.execute(
                 """INSERT INTO documents (id, source_key, title, jurisdiction, doc_type, status, language,
                        date, source_url, identifiers, created_at, updated_at, schema_version)
@@ -214,6 +224,15 @@ class Store:
                  now, now, SCHEMA_VERSION),
             )
         return self.get_document(doc_id)
+
+    @staticmethod
+    def _id_for_source(db: sqlite3.Connection, source_key: str) -> str | None:
+        row = db.execute("SELECT id FROM documents WHERE source_key=?", (source_key,)).fetchone()
+        return row[0] if row else None
+
+    def document_id_by_source(self, source_key: str) -> str | None:
+        """The id of the document stored from `source_key`, or None."""
+        return self._id_for_source(self.db, source_key)
 
     def add_version(
         self, document_id: str, data: bytes, content_type: str, filename: str

@@ -11,6 +11,8 @@ from datetime import date
 
 import numpy as np
 
+from corpus.jurisdictions import same
+
 from corpus.models import Document, Passage
 from index.metadata import Filters
 from index.search import Searcher
@@ -84,7 +86,7 @@ def compare(
         vector = retriever.query_vector(query)
         query_text = query
     all_jurisdictions = snap.columns.values("jurisdiction")
-    wanted = [j for j in all_jurisdictions if not jurisdictions or j.lower() in {w.lower() for w in jurisdictions}]
+    wanted = [j for j in all_jurisdictions if not jurisdictions or any(same(j, w) for w in jurisdictions)]
     matches, missing = [], []
     cols = snap.columns
     keep = np.ones(len(cols), bool)

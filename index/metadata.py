@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.jurisdictions import same
 from corpus.models import Document
 
 FILENAME = "passages.npz"
@@ -221,4 +222,6 @@ def _matches(col: str, label: str, wanted: list[str]) -> bool:
         return any(label == w.lower() or label.startswith(w.lower() + "-") for w in wanted)
     if col == "document_id":
         return label in wanted
+    if col == "jurisdiction":  # "UK" finds GB: corpus/jurisdictions.py
+        return any(same(label, w) for w in wanted)
     return label.lower() in {w.lower() for w in wanted}
