@@ -61,6 +61,9 @@ class Document(DocumentMeta):
     current_version: int | None = None
     processing_status: ProcessingStatus = ProcessingStatus.pending
     reason: str = ""
+    # the document's family (its formats, translations, readings and versions: corpus/families.py);
+    # derived, not stored: filled in a snapshot's document table and by the API
+    family: str = ""
 
 
 class Version(Record):

@@ -47,6 +47,15 @@ def jurisdiction_label(code: str) -> str:
     return f"{JURISDICTION_NAMES[code]} ({code})" if code in JURISDICTION_NAMES else code
 
 
+FAMILY_ROLES = {"final": "final text", "consolidated": "consolidated version", "format": "same text, other format",
+                "translation": "translation", "reading": "bill or reading", "position": "position at a reading",
+                "amendment": "amending act"}
+
+
+def family_role_label(role: str) -> str:
+    return FAMILY_ROLES.get(role, role)
+
+
 def humanize(value: str) -> str:
     """'committee_report' → 'committee report'."""
     return (value or "—").replace("_", " ")
@@ -173,6 +182,6 @@ def segments(text: str, spans) -> list[tuple[str, bool]]:
 
 
 templates.env.globals.update(
-    language_name=language_name, jurisdiction_name=jurisdiction_name, jurisdiction_label=jurisdiction_label, humanize=humanize, value_label=value_label,
+    language_name=language_name, jurisdiction_name=jurisdiction_name, family_role_label=family_role_label, jurisdiction_label=jurisdiction_label, humanize=humanize, value_label=value_label,
     segments=segments, facet_labels=FACET_LABELS,
 )

@@ -22,7 +22,7 @@ def test_search_contract(client):
     assert len(body["results"]) == 3 and body["total"] > 3
     hit = body["results"][0]
     assert set(hit) >= {"rank", "score", "passage_id", "text", "language", "locator", "page", "document"}
-    assert set(hit["document"]) == {"id", "title", "jurisdiction", "doc_type", "status", "language", "date", "source_url"}
+    assert set(hit["document"]) == {"id", "title", "jurisdiction", "doc_type", "status", "language", "date", "source_url", "family"}
     assert [h["rank"] for h in body["results"]] == [1, 2, 3]
     assert set(body["facets"]) >= {"language", "jurisdiction", "doc_type"}
 

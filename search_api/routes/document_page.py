@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from corpus.families import store_families
 from index.similar import similar_documents
 from search_api.deps import CrawlStateDep, StoreDep, get_searcher
 from search_api.routes.documents import DOC_ID
@@ -29,8 +30,9 @@ def document_page(doc_id: str, request: Request, store: StoreDep, crawl: CrawlSt
     except Exception as exc:  # no index yet: the rest of the page still helps
         similar_error = getattr(exc, "detail", str(exc))
     passages = store.passages(doc.id)
+    family = store_families(store)[doc.id]
     return templates.TemplateResponse(request, "document.html", {
-        "doc": doc, "versions": store.versions(doc.id), "passages": passages,
+        "doc": doc, "versions": store.versions(doc.id), "passages": passages, "family": family,
         "languages": sorted({p.language for p in passages}),
         "related": crawl.related_documents(doc.id), "similar": similar, "similar_error": similar_error,
     })
