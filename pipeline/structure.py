@@ -367,7 +367,8 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
             # Numbering must move forward (or restart at 1 for a new act): anything else is a cross-reference.
             if not (heading.number > last_article or heading.number == 1):
                 heading = None
-        if heading is not None and heading.kind == "chapter" and heading.number is not None and last_chapter is not None:
+        if heading is not None and heading.kind == "chapter" and heading.number is not None and last_chapter is not None \
+                and not path.get(ARTICLE, "").startswith("Section "):
             # chapters move forward one at a time (or restart at 1 for a new act); a skip is a
             # cross-reference ("… see Chapter 5."), unless the extractor saw a heading's type
             forward = heading.number == last_chapter + 1 or heading.number == 1
