@@ -68,7 +68,17 @@ _BILL_LIST = re.compile(
     r"\d{7}\s*\S{1,12}의원|^의안명\s*의안번호|^[^.。]{2,40}(?:법률안|법안)$|^제\d{3}회\s*국회|회부\s*(?:\([^)]*\))?\s*$"
     r"|^\S{1,6}의원\s+\d{4}\.")
 # Canadian statute citations printed under a section: "2002, c. 8, par. 183(1)(r);", "R.S., c. F-7, s. 2"
-_STATUTE_CITATION = re.compile(r"^(?:\d{4}|R\.S\.(?:C\.)?(?:\s\d{4})?|S\.C\.\s\d{4}),\s*c\.\s*[\w-]+(?:,\s*(?:s|ss|par|al|art|sch)\.\s*[\w().-]+)*\s*[;.,]?$")
+# (a line may list several: "2000, c. 17, par. 97(1)(b) and (d); 2001, c. 41, ss. 81, 82 and 103; …")
+_CHAPTER_CITATION = (r"c\.\s*[\w-]+(?:,\s*(?:s|ss|par|al|art|sch)\.(?:\s*(?:\d+[A-Za-z]?(?:\(\w{1,4}\))*|"
+                     r"(?:\(\w{1,4}\))+|and|to|,(?!\s*c\.)))+)?")
+_STATUTE_CITATION = re.compile(rf"^(?:(?:\d{{4}}|R\.S\.(?:C\.)?(?:\s\d{{4}})?|S\.C\.\s\d{{4}}),\s*)?{_CHAPTER_CITATION}"
+                               rf"(?:,\s*{_CHAPTER_CITATION})*$")
+
+
+def _statute_citations(line: str) -> bool:
+    pieces = [p for p in re.split(r";\s*", line.strip().rstrip(";.,")) if p]
+    return bool(pieces) and re.match(r"^(?:\d{4}|R\.S\.|S\.C\.)", pieces[0]) is not None \
+        and all(_STATUTE_CITATION.match(p.strip()) for p in pieces)
 _SIGNATORY = re.compile(r"^[A-ZÀ-Þ]\.\s?(?:[A-ZÀ-Þ]\.\s?)*[A-ZÀ-Þ][A-ZÀ-Þ'’ -]{2,30}$")  # "R. METSOLA"
 WRAP_WORDS = 25  # the longest footnote line judged together with its neighbour
 _END = re.compile(r"[.;:!?。；：！？)\]”’\"]\s*$")
@@ -104,7 +114,7 @@ def junk_kind(line: str, unit_type: str = "") -> str | None:
         return "copyright"
     if _SIGNATURE.match(line) or _SIGNATORY.match(line):
         return "signature"
-    if _citation(line, unit_type) or _STATUTE_CITATION.match(line):
+    if _citation(line, unit_type) or _statute_citations(line):
         return "footnote"
     if _BILL_LIST.search(line):
         return "citation"

@@ -24,6 +24,8 @@ from tests.extraction_cache import passages
     "1 https://aiindex.stanford.edu/report/ 2 https://www.elibrary.imf.org/view/journals/006/2024/001/006.2024.issue-001-en.xml",
     "21 中国信息通信研究院、京东探索研究院：《可信人工智能白皮书》，2021 年 7 月。",
     "2002, c. 8, par. 183(1)(r);",
+    "2000, c. 17, par. 97(1)(b) and (d); 2001, c. 41, ss. 81, 82 and 103; 2002, c. 8, par. 183(1)(r); 2015, c. 32, "
+    "ss. 2 to 7, 8(F), 9 to 17, 18(1) and (2)(E), c. 36, s. 164 and 165; 2019, c. 18, s. 61",
 ])
 def test_footnotes_and_citations_are_junk(line):
     assert junk_kind(line) == "footnote"
