@@ -136,3 +136,19 @@ def ingest(store=None, encoder=None, progress: bool = True):
     from index.ingest import Ingest
 
     return Ingest(settings(), store or open_store(), encoder, progress=StageProgress() if progress else None)
+
+
+def print_index(report, after_publish: dict | None = None) -> None:
+    """One line for a published (or unchanged) index, and what the watches found in it."""
+    if report.up_to_date:
+        typer.echo(f"index up to date: {report.count} passages ({report.folder})")
+        return
+    rate = report.embedded / report.seconds if report.seconds else 0
+    typer.echo(f"index: {report.count} passages; vectors +{report.added} / -{report.removed} ({report.embedded} "
+               f"embedded, {rate:.1f}/s) in {report.seconds:.1f} s → {report.folder}")
+    watches = (after_publish or {}).get("notify_watches")
+    if isinstance(watches, dict) and watches.get("watches"):
+        typer.echo(f"watches: {watches['matches']} new matches for {watches['watches']} watches "
+                   "(`ailex watch list`, /new, the Atom feeds)")
+    elif isinstance(watches, str):
+        typer.secho(f"watches: {watches}", fg=typer.colors.YELLOW, err=True)

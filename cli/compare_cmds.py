@@ -20,7 +20,9 @@ def compare_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
 ) -> None:
     """For a provision, the best matching passage in each jurisdiction, best first, with citations."""
-    from index.compare import UnknownPassage, citation, compare, write_csv
+    from index.compare import UnknownPassage, citation, compare
+    from search_api.exports import render
+    from search_api.exports.tables import compare_table
     from index.metadata import Filters
 
     if (query is None) == (passage is None):
@@ -33,11 +35,11 @@ def compare_cmd(
         fail(f"no passage {passage} in the index")
     today = date.today()
     if csv_path is not None:
+        data = render(compare_table(result), "csv")
         if str(csv_path) == "-":
-            write_csv(result, today, sys.stdout)
+            sys.stdout.write(data.decode("utf-8"))
             return
-        with open(csv_path, "w", newline="", encoding="utf-8") as f:
-            write_csv(result, today, f)
+        Path(csv_path).write_bytes(data)
         typer.echo(f"wrote {len(result.matches)} rows to {csv_path}", err=True)
     if as_json:
         from search_api.schemas import CompareMatch

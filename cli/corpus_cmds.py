@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import StageProgress, fail, ingest, open_store, print_json, settings
+from cli.common import StageProgress, fail, ingest, open_store, print_index, print_json, settings
 
 
 def import_cmd(
@@ -52,16 +52,7 @@ def _ingest(store, redo: bool = False, index: bool = True) -> None:
     for doc_id, status, reason in report.processed.failures:
         typer.secho(f"  {doc_id}: {status} ({reason[:100]})", fg=typer.colors.YELLOW, err=True)
     if report.index is not None:
-        _print_index(report.index)
-
-
-def _print_index(report) -> None:
-    if report.up_to_date:
-        typer.echo(f"index up to date: {report.count} passages ({report.folder})")
-    else:
-        rate = report.embedded / report.seconds if report.seconds else 0
-        typer.echo(f"index: {report.count} passages; vectors +{report.added} / -{report.removed} ({report.embedded} "
-                   f"embedded, {rate:.1f}/s) in {report.seconds:.1f} s → {report.folder}")
+        print_index(report.index, report.after_publish)
 
 
 def status_cmd(

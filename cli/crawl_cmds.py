@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import fail, ingest, print_json, settings
+from cli.common import fail, ingest, print_index, print_json, settings
 
 COLUMNS = ("status", "requests", "items", "new", "changed", "unchanged", "off_topic", "not_modified",
            "not_found", "failed", "structure_errors", "seconds")
@@ -68,8 +68,9 @@ def crawl_cmd(
     spiders: list[str] = typer.Argument(None, help="Spiders to run (see --list).", show_default=False),
     all_: bool = typer.Option(False, "--all", help="Run every spider."),
     list_: bool = typer.Option(False, "--list", help="List the spiders with their last run, then exit."),
-    replay: Path = typer.Option(None, "--replay", help="Answer every request from a recording "
-                                "(folder with responses.jsonl), e.g. ../shared/snapshot. Unrecorded URLs get 404."),
+    replay: list[Path] = typer.Option(None, "--replay", help="Answer every request from a recording "
+                                      "(folder with responses.jsonl), e.g. ../shared/snapshot; repeat it to serve "
+                                      "several recordings together. Unrecorded URLs get 404."),
     no_index: bool = typer.Option(False, "--no-index", help="Store documents but do not process them "
                                   "or update the index."),
     http_cache: bool = typer.Option(None, "--http-cache/--no-http-cache", help="Development HTTP cache "
@@ -118,8 +119,10 @@ def crawl_cmd(
         names = resolve_spiders(spiders or [], all_)
     except CrawlError as exc:
         fail(str(exc))
-    if replay is not None and not (replay / "responses.jsonl").exists():
-        fail(f"--replay {replay}: no responses.jsonl there")
+    replay = list(replay or []) or None  # (issue 17) --replay is repeatable: several recordings at once
+    for folder in replay or []:
+        if not (folder / "responses.jsonl").exists():
+            fail(f"--replay {folder}: no responses.jsonl there")
     if replay is None and not cfg.crawl_contact_url:
         typer.secho("warning: AILEX_CRAWL_CONTACT_URL is not set; site operators cannot reach you",
                     fg=typer.colors.YELLOW, err=True)
@@ -134,7 +137,7 @@ def crawl_cmd(
                            log_level="DEBUG" if logging.getLogger().level <= logging.DEBUG else "INFO")
     except CrawlError as exc:
         fail(str(exc))
-    summary = {"seconds": result.seconds, "replay": str(replay) if replay else None,
+    summary = {"seconds": result.seconds, "replay": [str(f) for f in replay] if replay else None,
                "runs": [r.model_dump(mode="json") for r in result.runs]}
     if not as_json:
         _print_runs(result.runs)
@@ -145,9 +148,10 @@ def crawl_cmd(
         report = run.index
         summary["processed"] = run.processed.processed
         summary["index"] = {"count": report.count, "added": report.added, "removed": report.removed}
+        summary["after_publish"] = run.after_publish
         if not as_json:
-            typer.echo(f"processed {run.processed.processed} new/changed versions; index: {report.count} passages "
-                       f"({report.added} vectors added, {report.removed} removed)")
+            typer.echo(f"processed {run.processed.processed} new/changed versions")
+            print_index(report, run.after_publish)
     elif not as_json:
         typer.echo(f"{new} new or changed documents stored; not indexed (--no-index)")
     if as_json:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import StageProgress, fail, ingest, open_searcher, open_store, print_json, settings
+from cli.common import StageProgress, fail, ingest, open_searcher, open_store, print_index, print_json, settings
 from corpus.text import split_values
 
 MODES = ("semantic", "keyword", "hybrid")
@@ -23,7 +23,7 @@ def index_cmd(
 ) -> None:
     """Extract what is pending, embed new passages and publish a new index snapshot (incremental: unchanged
     text is never re-embedded)."""
-    from cli.corpus_cmds import _print_index
+    from pipeline.concepts.taxonomy import TaxonomyError
     from pipeline.encoders import EncoderError
 
     s = settings()
@@ -34,9 +34,9 @@ def index_cmd(
         return
     try:
         report = ingest().run(rebuild=rebuild)
-    except EncoderError as exc:
+    except (EncoderError, TaxonomyError) as exc:  # TaxonomyError: the concept taxonomy is invalid (issue 14)
         fail(str(exc))
-    _print_index(report.index)
+    print_index(report.index, report.after_publish)
     if snapshot is not None:
         _export(s, snapshot)
 
@@ -53,6 +53,8 @@ def search_cmd(
     date_to: str = typer.Option(None, "--to", help="Documents dated on or before YYYY-MM-DD."),
     mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
     diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
+    concept: list[str] = typer.Option(None, "--concept", help="Only passages tagged with any of these concepts "
+                                      "(ids, repeatable or comma-separated; `ailex concepts list`)."),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
 ) -> None:
     """Search passages from the command line."""
@@ -69,12 +71,18 @@ def search_cmd(
             language=split_values(lang), jurisdiction=split_values(jurisdiction), doc_type=split_values(doc_type),
             status=split_values(status), date_from=date.fromisoformat(date_from) if date_from else None,
             date_to=date.fromisoformat(date_to) if date_to else None, unit_type=unit_types,
+            concept=split_values(concept),
         )
     except ValueError as exc:
         fail(f"bad date: {exc}")
     if diversify not in (None, "language", "jurisdiction"):
         fail("--diversify must be language or jurisdiction")
-    result = open_searcher().search(query, k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
+    from index.concept_tags import UnknownConcept
+
+    try:
+        result = open_searcher().search(query, k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
+    except UnknownConcept as exc:
+        fail(f"--concept: {exc}")
     if as_json:
         from search_api.schemas import SearchResponse
 
@@ -93,6 +101,8 @@ def search_cmd(
         typer.echo(f"   {text[:400]}{'…' if len(text) > 400 else ''}")
         if d.source_url:
             typer.echo(f"   {d.source_url}")
+        if h.concepts:
+            typer.echo(f"   concepts: {', '.join(c['label'] for c in h.concepts)}")
 
 
 def eval_cmd(
@@ -136,6 +146,11 @@ def eval_cmd(
     for key, s in [*report["pairs"].items(), ("overall", report["overall"])]:
         typer.echo(f"{key:<10} {s['items']:>4} {s['recall@1']:>6.3f} {s['recall@10']:>6.3f} {s['mrr']:>6.3f} "
                    f"{s['latency_ms_p50']:>7.1f} {s['latency_ms_p95']:>7.1f}")
+    hubs = report["hubs"]
+    typer.echo(f"\npassages in the top {report['k']} of more than {hubs['limit']:g} queries without holding their "
+               f"target: {hubs['over_limit']}; most shown:")
+    for h in hubs["most_shown"][:5]:
+        typer.echo(f"  {h['queries']:>4}  {h['document_id']}  {h['locator'][:70] or '—'}")
 
 
 def _export(s, root: Path) -> None:

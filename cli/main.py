@@ -6,7 +6,8 @@ import logging
 
 import typer
 
-from cli import compare_cmds, corpus_cmds, crawl_cmds, index_cmds, ingest_cmds, model_cmds, serve_cmds
+from cli import (compare_cmds, concept_cmds, corpus_cmds, crawl_cmds, crosswalk_cmds, index_cmds, ingest_cmds, model_cmds,
+                 serve_cmds, watch_cmds)
 from cli.common import configure_logging, settings
 
 app = typer.Typer(
@@ -29,7 +30,8 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug 
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-for module in (model_cmds, corpus_cmds, index_cmds, compare_cmds, serve_cmds, crawl_cmds, ingest_cmds):
+for module in (model_cmds, corpus_cmds, index_cmds, compare_cmds, crosswalk_cmds, concept_cmds, serve_cmds, crawl_cmds,
+               ingest_cmds, watch_cmds):
     module.register(app)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,11 +36,10 @@ def serve_cmd(
     # config (factory and settings included) into each spawned process
     config = uvicorn.Config(functools.partial(create_app, s), factory=True, host=host, port=port,
                             workers=workers, log_level="info")
-    server = uvicorn.Server(config)
     if workers > 1:
-        Multiprocess(config, target=server.run, sockets=[config.bind_socket()]).run()
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
-        server.run()
+        uvicorn.Server(config).run()
 
 
 def register(app: typer.Typer) -> None:

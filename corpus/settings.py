@@ -93,6 +93,21 @@ class Settings(BaseSettings):
     govinfo_api_key: SecretStr = Field(
         SecretStr("DEMO_KEY"), description="api.data.gov key for the govinfo API (DEMO_KEY is heavily rate-limited)."
     )
+    senado_cl_api_key: SecretStr = Field(
+        SecretStr(""), description="Key of the Chilean Senate's bill-tracking API (restsil.senado.cl, `Apikey` "
+        "header); without it the senado_cl spider uses the public tramitación web service only.",
+    )
+
+    # -- watches (`ailex watch`, feeds, e-mail digests, webhooks) ------------------------
+    smtp_url: SecretStr = Field(
+        SecretStr(""), description="Mail server for watch digests: smtp://host:port, smtp+starttls://user:pass@host:587 "
+        "or smtps://user:pass@host:465; empty sends no e-mail (matches stay in feeds, the API and /new).",
+    )
+    smtp_from: str = Field("ailex@localhost", description="Sender address of watch e-mail digests.")
+    public_url: str = Field(
+        "", description="The address users reach the server at (e.g. https://ailex.example.org), for absolute "
+        "links in e-mails, webhooks and feeds; empty: feeds use the request's address, e-mails http://HOST:PORT.",
+    )
 
     # -- running at scale (`ailex crawl --distributed`, `ailex ingest-worker`, `ailex index --snapshot`) --
     redis_url: str = Field(
@@ -102,6 +117,10 @@ class Settings(BaseSettings):
     redis_lease_seconds: int = Field(
         30, ge=2, le=3600, description="A crawler or ingest worker that has not sent a heartbeat for this long is "
         "dead: its in-flight requests or items go back to the queue for the others.",
+    )
+    concept_taxonomy: Path | None = Field(
+        None, description="The concept taxonomy (YAML) that `ailex index` tags passages with; empty: the one "
+        "shipped in pipeline/concepts/taxonomy.yaml. A file that fails validation stops `ailex index`.",
     )
     snapshot_root: Path | None = Field(
         None, description="API replicas: serve the newest complete snapshot in this folder (written by "

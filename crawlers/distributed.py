@@ -54,6 +54,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from corpus.actions import BillAction
 from corpus.settings import Settings
 
 from crawlers.items import DocumentItem, Link
@@ -91,6 +92,7 @@ def encode_item(item: DocumentItem, spider: str, job: str, min_relevance: float)
     that yields the same document queues nothing, and a changed one queues a new item."""
     d = dataclasses.asdict(item)
     d["body"] = base64.b64encode(item.body).decode("ascii") if item.body is not None else None
+    d["actions"] = [a.model_dump(mode="json") for a in item.actions]  # typed records travel as JSON
     core = json.dumps(d, sort_keys=True, ensure_ascii=False)
     fp = hashlib.sha256(core.encode("utf-8")).hexdigest()
     payload = json.dumps({"spider": spider, "job": job, "min_relevance": min_relevance, "item": d},
@@ -104,6 +106,7 @@ def decode_item(payload: bytes) -> tuple[DocumentItem, str, float]:
     d = dict(data["item"])
     d["body"] = base64.b64decode(d["body"]) if d.get("body") is not None else None
     d["links"] = [Link(**l) for l in d.get("links") or []]
+    d["actions"] = [BillAction.model_validate(a) for a in d.get("actions") or []]
     return DocumentItem(**d), data["spider"], float(data.get("min_relevance", 0.0))
 
 
@@ -531,7 +534,7 @@ class DistributedResult:
         return all(not v.get("structure_errors") and not v.get("failed") for v in self.mine.values())
 
 
-def run_distributed(settings: Settings, spiders: list[str], *, job: str, replay: Path | None = None,
+def run_distributed(settings: Settings, spiders: list[str], *, job: str, replay: Path | list[Path] | None = None,
                     politeness: bool = True, min_relevance: float | None = None,
                     spider_args: dict[str, str] | None = None, log_level: str = "INFO") -> DistributedResult:
     """One crawler process of a distributed crawl; returns when the shared frontier is exhausted."""

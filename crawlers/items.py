@@ -4,10 +4,14 @@ Spiders only parse; crawlers.pipelines.CorpusPipeline turns items into corpus re
 `source_url` is the document's canonical URL at its source and becomes the store's source_key.
 `body` is the document itself (HTML, XML, PDF bytes) when the spider fetched it; metadata-only
 items (an API record whose text lives elsewhere) have no body and are stored without a version.
+`actions` is the bill's timeline (corpus.actions.BillAction, any order): stored with the document,
+and the document's status follows its latest classified action (crawlers.actions.status_for).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from corpus.actions import BillAction
 
 DOC_TYPES = {
     "bill",  # a bill / proposal / projet or proposition de loi, one of its text versions
@@ -16,7 +20,8 @@ DOC_TYPES = {
     "committee_report",
     "committee_evidence",  # committee hearing transcript
     "resolution",  # motion for a resolution, adopted text of a resolution
-    "debate",  # plenary debate record (Hansard, CRE)
+    "debate",  # plenary debate record (Hansard, CRE): cut into speeches (pipeline/speeches.py)
+    "question",  # parliamentary questions (question papers, written questions and answers)
     "amendment",
     "opinion",  # committee or advisory-body opinion
     "summary",  # official summary of a document (OEIL, CRS)
@@ -49,6 +54,8 @@ class DocumentItem:
     # AI relevance: set by the spider base from title + text (and a parent's score).
     relevance: float = 0.0
     ai_terms: list[str] = field(default_factory=list)
+    # the bill's timeline, when the source exposes its steps (crawlers/actions.py classifies them)
+    actions: list[BillAction] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         out = []
@@ -62,4 +69,6 @@ class DocumentItem:
             out.append(f"date is not ISO: {self.date!r}")
         if self.body is not None and not self.content_type:
             out.append("body without content_type")
+        if any(not isinstance(a, BillAction) for a in self.actions):
+            out.append("actions must be BillAction records")
         return out

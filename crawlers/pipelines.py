@@ -20,10 +20,12 @@ from collections.abc import Callable
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
+from corpus.actions import ActionStore, digest, in_order
 from corpus.crawl_state import CrawlState, DocumentLink
 from corpus.models import DocumentMeta, Version
 from corpus.store import Store
 
+from crawlers.actions import status_for
 from crawlers.items import DocumentItem
 
 log = logging.getLogger(__name__)
@@ -79,12 +81,16 @@ def store_item(store: Store, state: CrawlState, item: DocumentItem, spider: str,
         raise DropItem(f"{item.source_url}: {'; '.join(problems)}")
     state.add_links([DocumentLink(from_key=item.source_url, to_key=l.url, relation=l.relation, spider=spider)
                      for l in item.links if l.url != item.source_url])
+    actions = in_order(item.actions)
     meta = DocumentMeta(
         source_key=item.source_url, title=" ".join(item.title.split())[:1000], jurisdiction=item.jurisdiction,
-        doc_type=item.doc_type, status=item.status, language=item.language, date=item.date,
+        doc_type=item.doc_type, status=status_for(actions, item.status) if actions else item.status,
+        language=item.language, date=item.date,
         source_url=item.source_url, identifiers={k: str(v) for k, v in item.identifiers.items() if v},
     )
     sha = meta_sha(meta)
+    if actions:  # a new or changed step is a changed document; the same timeline again is not
+        sha = hashlib.sha256(f"{sha}:{digest(actions)}".encode("ascii")).hexdigest()
     if item.relevance < min_relevance:
         count("ailex/off_topic")
         state.remember(item.source_url, spider, item.relevance, item.ai_terms, sha, None)
@@ -95,6 +101,8 @@ def store_item(store: Store, state: CrawlState, item: DocumentItem, spider: str,
     new_version, version = False, None
     if item.body is not None:
         version, new_version = store.add_version(doc.id, item.body, item.content_type, item.filename or "document")
+    if actions:
+        ActionStore(store).replace(doc.id, actions)
     if not existed:
         outcome = "new"
     elif new_version or (previous is not None and previous["meta_sha"] != sha):

@@ -40,16 +40,21 @@ AI_TERMS: dict[str, dict[str, float]] = {
         "automatisierte entscheidung": 0.6, "algorithmus": 0.3, "algorithmen": 0.3,
     },
     "es": {
-        "inteligencia artificial": 1.0, "sistema de ia": 1.0, "sistemas de ia": 1.0,
-        "aprendizaje automatico": 0.6, "reconocimiento facial": 0.6, "algoritmo": 0.3, "algoritmos": 0.3,
+        "inteligencia artificial": 1.0, "sistema de ia": 1.0, "sistemas de ia": 1.0, "ia generativa": 1.0,
+        "aprendizaje automatico": 0.6, "reconocimiento facial": 0.6, "modelos de lenguaje": 0.6,
+        "decisiones automatizadas": 0.6, "decision automatizada": 0.6, "algoritmo": 0.3, "algoritmos": 0.3,
+        "algoritmico": 0.3, "algoritmica": 0.3, "reconocimiento biometrico": 0.3,
     },
     "it": {
         "intelligenza artificiale": 1.0, "apprendimento automatico": 0.6, "riconoscimento facciale": 0.6,
         "algoritmo": 0.3, "algoritmi": 0.3,
     },
-    "pt": {
-        "inteligencia artificial": 1.0, "aprendizagem automatica": 0.6, "aprendizado de maquina": 0.6,
-        "reconhecimento facial": 0.6, "algoritmo": 0.3,
+    "pt": {  # (issue 17) Brazil's Câmara and Senado: PL 2338/2023 speaks of "sistemas de inteligência artificial"
+        "inteligencia artificial": 1.0, "sistema de inteligencia artificial": 1.0,
+        "sistemas de inteligencia artificial": 1.0, "ia generativa": 1.0, "aprendizagem automatica": 0.6,
+        "aprendizado de maquina": 0.6, "aprendizado automatico": 0.6, "reconhecimento facial": 0.6,
+        "decisao automatizada": 0.6, "decisoes automatizadas": 0.6, "algoritmo": 0.3, "algoritmos": 0.3,
+        "algoritmica": 0.3, "reconhecimento biometrico": 0.3,
     },
     "nl": {
         "kunstmatige intelligentie": 1.0, "machinaal leren": 0.6, "gezichtsherkenning": 0.6,

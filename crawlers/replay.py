@@ -1,7 +1,8 @@
 """Offline replay: a local HTTP server that answers from a recording of real responses.
 
 The recording is a folder with `responses.jsonl` (method, url, status, content_type, body) and
-the body files. The server listens on 127.0.0.1 on a free port; crawlers.middlewares.
+the body files; several folders can be served together (`--replay A --replay B`): their responses
+are merged, and a URL recorded in more than one answers from the first folder that has it. The server listens on 127.0.0.1 on a free port; crawlers.middlewares.
 ReplayMiddleware sends every request there with the original URL in the `X-Ailex-Original-Url`
 header, so the downloader, robots.txt handling, retries and throttling all run for real.
 
@@ -21,6 +22,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -58,30 +60,44 @@ class Recorded:
         return self.body_path.read_bytes()
 
 
-def load_recording(folder: Path | str) -> dict[str, Recorded]:
-    folder = Path(folder)
-    index = folder / "responses.jsonl"
-    if not index.exists():
-        raise FileNotFoundError(f"no responses.jsonl in {folder}")
+Recordings = Path | str | Sequence[Path | str]
+
+
+def folders_of(recordings: Recordings) -> list[Path]:
+    """One recording folder or several, as a list of paths."""
+    if isinstance(recordings, (str, Path)):
+        return [Path(recordings)]
+    return [Path(f) for f in recordings]
+
+
+def load_recording(recordings: Recordings) -> dict[str, Recorded]:
+    """Every recorded GET response of one folder or several, by normalised URL (first folder wins)."""
     out: dict[str, Recorded] = {}
-    with open(index, encoding="utf-8") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            r = json.loads(line)
-            if r.get("method", "GET").upper() != "GET":
-                continue
-            key = normalise_url(r["url"])
-            out[key] = Recorded(r["url"], int(r["status"]), r["content_type"], folder / r["body"])
+    for folder in folders_of(recordings):
+        index = folder / "responses.jsonl"
+        if not index.exists():
+            raise FileNotFoundError(f"no responses.jsonl in {folder}")
+        with open(index, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                r = json.loads(line)
+                if r.get("method", "GET").upper() != "GET":
+                    continue
+                key = normalise_url(r["url"])
+                if key not in out:
+                    out[key] = Recorded(r["url"], int(r["status"]), r["content_type"], folder / r["body"])
     return out
 
 
 class ReplayServer:
-    """`with ReplayServer(folder) as server:` … `server.port`, `server.hits` (original URLs, status)."""
+    """`with ReplayServer(folder) as server:` (or a list of folders) … `server.port`, `server.hits`
+    (original URLs, status)."""
 
-    def __init__(self, folder: Path | str, host: str = "127.0.0.1", port: int = 0):
-        self.folder = Path(folder)
-        self.recording = load_recording(self.folder)
+    def __init__(self, folder: Recordings, host: str = "127.0.0.1", port: int = 0):
+        self.folders = folders_of(folder)
+        self.folder = self.folders[0]
+        self.recording = load_recording(self.folders)
         self.hits: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         server = self

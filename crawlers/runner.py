@@ -14,7 +14,7 @@ from corpus.crawl_state import CrawlRun, CrawlState
 from corpus.settings import Settings
 from corpus.store import Store
 
-from crawlers.replay import ReplayServer
+from crawlers.replay import Recordings, ReplayServer
 from crawlers.settings import scrapy_settings
 from crawlers.spiders import SPIDERS
 
@@ -55,7 +55,7 @@ def args_for(spider: str, args: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def run_spiders(configure, spiders: list[str], *, replay: Path | None, spider_args: dict[str, str] | None,
+def run_spiders(configure, spiders: list[str], *, replay: Recordings | None, spider_args: dict[str, str] | None,
                 log_level: str) -> tuple[list, int]:
     """Run `spiders` in one Scrapy process (replay server around it when asked); returns their
     crawlers, for the statistics, and how many requests the replay server answered.
@@ -83,7 +83,7 @@ def run_spiders(configure, spiders: list[str], *, replay: Path | None, spider_ar
 
 
 def run_crawl(
-    settings: Settings, spiders: list[str], *, replay: Path | None = None, http_cache: bool | None = None,
+    settings: Settings, spiders: list[str], *, replay: Recordings | None = None, http_cache: bool | None = None,
     min_relevance: float | None = None, spider_args: dict[str, str] | None = None, log_level: str = "INFO",
 ) -> CrawlResult:
     from scrapy.crawler import CrawlerProcess

@@ -8,7 +8,7 @@ Config (TOML, AILEX_CRAWL_SCHEDULE, default crawl_schedule.toml):
     cron = "0 3 * * *"                 # minute hour day-of-month month day-of-week (UTC)
     args = { sittings = "2024-04-24" } # optional spider arguments
     index = true                       # update the index after the crawl (default true)
-    # replay = "../shared/snapshot"    # optional: answer from a recording (testing)
+    # replay = ["../shared/snapshot", "../shared/snapshot-2"]  # optional: answer from recordings (testing)
 
 Each due job runs as its own `ailex crawl …` process: a failing spider or a crash is logged
 (exit code, output file) and the scheduler goes on with the next job.
@@ -100,7 +100,7 @@ class Job:
     cron: Cron
     args: dict[str, str] = field(default_factory=dict)
     index: bool = True
-    replay: str | None = None
+    replay: list[str] = field(default_factory=list)  # recording folders (testing)
 
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "cli.main", "crawl", *self.spiders]
@@ -108,8 +108,8 @@ class Job:
             cmd += ["--arg", f"{k}={v}"]
         if not self.index:
             cmd.append("--no-index")
-        if self.replay:
-            cmd += ["--replay", self.replay]
+        for folder in self.replay:
+            cmd += ["--replay", folder]
         return cmd
 
 
@@ -128,9 +128,9 @@ def load_jobs(path: Path) -> list[Job]:
             raise ScheduleError(f"{path}: job {name!r} lists no spiders (spiders = [...] or all = true)")
         if "cron" not in raw:
             raise ScheduleError(f"{path}: job {name!r} has no cron")
-        replay = raw.get("replay")
-        if replay and not Path(replay).is_absolute():
-            replay = str((path.parent / replay).resolve())
+        replay = raw.get("replay") or []
+        replay = [str(r if Path(r).is_absolute() else (path.parent / r).resolve())
+                  for r in ([replay] if isinstance(replay, str) else replay)]
         jobs.append(Job(name, spiders, Cron.parse(str(raw["cron"])), {str(k): str(v) for k, v in (raw.get("args") or {}).items()},
                         bool(raw.get("index", True)), replay))
     if not jobs:

@@ -33,6 +33,7 @@ def scrapy_settings(
     cache = getattr(settings, "crawl_http_cache", False) if http_cache is None else http_cache
     congress_key = getattr(settings, "congress_api_key", None)
     govinfo_key = getattr(settings, "govinfo_api_key", None)
+    senado_cl_key = getattr(settings, "senado_cl_api_key", None)
     secret = lambda v: (v.get_secret_value() if hasattr(v, "get_secret_value") else (v or ""))  # noqa: E731
     s: dict[str, Any] = {
         "BOT_NAME": "ailex",
@@ -78,6 +79,7 @@ def scrapy_settings(
                                      if min_relevance is None else min_relevance),
         "AILEX_CONGRESS_API_KEY": secret(congress_key),
         "AILEX_GOVINFO_API_KEY": secret(govinfo_key) or "DEMO_KEY",
+        "AILEX_SENADO_CL_API_KEY": secret(senado_cl_key),
     }
     if replay_url:
         s.update({

@@ -28,6 +28,7 @@ from corpus.text import searchable
 from index import ann, factory, snapshots
 from index.base import VectorIndex
 from index.doc_table import DocumentTable
+from index.hubness import Hubness, reference_sample
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, library_versions
 from index.metadata import PassageColumns
@@ -60,6 +61,7 @@ class _Previous:
     columns: PassageColumns | None = None
     lexical: LexicalIndex | None = None
     documents: DocumentTable | None = None
+    hubness: Hubness | None = None
 
 
 def _previous(settings: Settings, encoder: Encoder, rebuild: bool) -> _Previous:
@@ -81,9 +83,11 @@ def _previous(settings: Settings, encoder: Encoder, rebuild: bool) -> _Previous:
     elif manifest.sentence_vectors != settings.sentence_vectors:
         log.info("AILEX_SENTENCE_VECTORS changed: rebuilding the index")
     elif manifest.units_version != UNITS_VERSION:
-        log.info("retrieval units changed (version %s → %s): rebuilding the index", manifest.units_version, UNITS_VERSION)
+        log.info("retrieval units changed (version %s → %s): rebuilding the index from the embedding cache",
+                 manifest.units_version, UNITS_VERSION)
     else:
         out.index = factory.load(folder, settings.threads)
+        out.hubness = Hubness.load(folder)  # r(x) is only valid for the vectors it was computed on
     try:
         out.documents = DocumentTable.load(folder)
         out.columns = PassageColumns.load(folder, list(out.documents))
@@ -165,6 +169,24 @@ def unindexed_units(settings: Settings, store: Store) -> list[str]:
     return [text for p in _read(store, todo.tolist()) for _, text in units(p, settings.sentence_vectors)]
 
 
+def _hubness(prev: Hubness | None, reused: bool, store: Store, encoder: Encoder, settings: Settings,
+             active: np.ndarray, keep_units: np.ndarray, new_units: list[tuple[int, str]],
+             new_vectors: np.ndarray, new_rows: dict[int, Passage]) -> Hubness:
+    """The hubness correction of the new snapshot: the previous one plus r(x) of the added vectors,
+    or, the first time (or after a model change), a reference sample drawn and every vector scored."""
+    if prev is not None and reused:
+        return prev.update(keep_units, np.array([u for u, _ in new_units], np.int64), new_vectors)
+    rows = new_rows if len(new_rows) >= len(active) else {p.id: p for p in _read(store, active.tolist())}
+    every = [u for pid in active.tolist() for u in units(rows[pid], settings.sentence_vectors)]
+    sentences = [(pid, rows[pid].language, text) for pid in active.tolist()
+                 for _, text in (units(rows[pid], True)[1:] or units(rows[pid], False))]
+    sample = reference_sample(sentences)
+    reference = encoder.encode_queries([t for _, t in sample]) if sample else np.zeros((0, encoder.dim), np.float32)
+    empty = Hubness(np.zeros(0, np.int64), np.zeros(0, np.float32), reference, np.array([p for p, _ in sample], np.int64))
+    vectors, _ = embed_texts(store, encoder, [t for _, t in every], settings.batch_size)
+    return empty.update(np.zeros(0, np.int64), np.array([u for u, _ in every], np.int64), vectors)
+
+
 def update_index(
     settings: Settings,
     store: Store,
@@ -217,7 +239,8 @@ def update_index(
     retired = np.setdiff1d(prev_ids, active, assume_unique=True)
     added = np.setdiff1d(active, prev_ids, assume_unique=True)
     unchanged = (prev.folder is not None and reused and not len(stale) and not len(new_units) and not len(col_new)
-                 and not len(lex_new) and prev.documents is not None
+                 and getattr(before_publish, "is_current", lambda folder: True)(prev.folder)  # hooks' files still valid
+                 and not len(lex_new) and prev.documents is not None and prev.hubness is not None
                  and [d.model_dump() for d in prev.documents] == [d.model_dump() for d in documents]
                  and canonical == {int(i): int(c) for i, c in zip(prev.columns.ids, prev.columns.canonical) if c})
     if unchanged:
@@ -237,6 +260,9 @@ def update_index(
     index.add(np.array([u for u, _ in new_units], np.int64), vectors)
     lap("embed")
 
+    hubness = _hubness(prev.hubness, reused, store, encoder, settings, active, have_units[keep_units] if reused else
+                       np.zeros(0, np.int64), new_units, vectors, new_rows)
+    lap("hubness")
     columns = PassageColumns.update(prev.columns, active, [new_rows[int(i)] for i in col_new], canonical, list(documents))
     lap("columns")
     lexical = LexicalIndex.update(prev.lexical, active,
@@ -249,6 +275,7 @@ def update_index(
     columns.save(tmp)
     documents.save(tmp)
     lexical.save(tmp)
+    hubness.save(tmp)
     lap("save")
     report = IndexReport(None, len(active), len(new_units), removed, embedded, 0.0, previous=prev.folder,
                          new_passages=added.tolist(), retired_passages=retired.tolist(), timings=timings)
@@ -261,7 +288,7 @@ def update_index(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.monotonic() - started, 3), added=len(new_units), removed=removed,
         versions=library_versions(), index_params=index.describe(), index_event=event,
-        new_passages=len(added), retired_passages=len(retired), timings=timings, units_version=UNITS_VERSION,
+        units_version=UNITS_VERSION, new_passages=len(added), retired_passages=len(retired), timings=timings,
     ).write(tmp)
     report.folder = snapshots.publish(settings.index_dir, tmp, build_id)
     report.seconds = time.monotonic() - started

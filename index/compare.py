@@ -5,15 +5,16 @@ jurisdiction is never crowded out by a large one. The provision is free text or 
 existing passage, whose stored vector is used directly."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
+from corpus.citation import Citation, Versions, cite_passage
 from corpus.jurisdictions import same
-
-from corpus.models import Document, Passage
+from corpus.models import Document, Passage, Version
 from index.metadata import Filters
 from index.search import Searcher
 
@@ -31,6 +32,7 @@ class Match:
     score: float
     passage: Passage
     document: Document
+    version: Version | None = None  # the stored version the passage was cut from (cited with its hash)
 
 
 @dataclass
@@ -42,17 +44,17 @@ class Comparison:
     missing: list[str] = field(default_factory=list)  # jurisdictions with no passage above the cutoff
 
 
+def cited(m: Match) -> Citation:
+    return cite_passage(m.document, m.passage, m.version)
+
+
 def citation(m: Match, retrieved: date | None = None) -> str:
-    d, p = m.document, m.passage
-    parts = [d.title]
-    if p.locator:
-        parts.append(p.locator)
-    if p.page_start:
-        parts.append(f"p. {p.page_start}" + (f"–{p.page_end}" if p.page_end and p.page_end != p.page_start else ""))
-    text = ", ".join(parts) + (f" ({d.date})" if d.date else "")
-    if d.source_url:
-        text += f". {d.source_url}"
-    return text + f" (retrieved {(retrieved or date.today()).isoformat()})"
+    """The full citation of a match (corpus/citation.py is the one formatter; `retrieved` is only
+    used when the passage's version is unknown)."""
+    c = cited(m)
+    if not c.retrieved and retrieved is not None:
+        c = dataclasses.replace(c, retrieved=retrieved.isoformat())
+    return c.text()
 
 
 def compare(
@@ -69,6 +71,7 @@ def compare(
     searcher.refresh()
     snap = searcher.snapshot  # one snapshot for the whole comparison
     retriever, results = searcher.retriever, searcher.results
+    versions = Versions(searcher.store)
     base = filters or Filters()
     source = None
     if passage_id is not None:
@@ -80,7 +83,7 @@ def compare(
         except KeyError:  # a footnote or heading passage has no vector of its own (index/units.py): its words
             vector = retriever.query_vector(p.text)
         doc = results.document(snap, p.document_id)
-        source = Match(doc.jurisdiction, 1.0, p, doc)
+        source = Match(doc.jurisdiction, 1.0, p, doc, versions.get(p.version_id))
         query_text = p.text
     else:
         vector = retriever.query_vector(query)
@@ -110,29 +113,6 @@ def compare(
             continue
         pid, score, _ = ranked[0]
         p = results.passages([pid])[pid]
-        matches.append(Match(jur, score, p, results.document(snap, p.document_id)))
+        matches.append(Match(jur, score, p, results.document(snap, p.document_id), versions.get(p.version_id)))
     matches.sort(key=lambda m: -m.score)
     return Comparison(query_text, source, round((time.perf_counter() - started) * 1000, 2), matches, missing)
-
-
-CSV_COLUMNS = ["jurisdiction", "score", "title", "locator", "page", "date", "doc_type", "status", "language",
-               "source_url", "retrieved", "citation", "text", "passage_id", "document_id"]
-
-
-def table_rows(result: Comparison, retrieved: date) -> list[dict]:
-    """One flat row per jurisdiction with a full citation: what CSV exports hold."""
-    return [{
-        "jurisdiction": m.jurisdiction, "score": round(m.score, 5), "title": m.document.title,
-        "locator": m.passage.locator, "page": m.passage.page_start or "", "date": m.document.date,
-        "doc_type": m.document.doc_type, "status": m.document.status, "language": m.passage.language,
-        "source_url": m.document.source_url, "retrieved": retrieved.isoformat(), "citation": citation(m, retrieved),
-        "text": " ".join(m.passage.text.split()), "passage_id": m.passage.id, "document_id": m.document.id,
-    } for m in result.matches]
-
-
-def write_csv(result: Comparison, retrieved: date, out) -> None:
-    import csv
-
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    writer.writerows(table_rows(result, retrieved))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,10 @@ def evaluate(
 ) -> dict:
     pairs: dict[str, PairStats] = {}
     overall = PairStats()
+    # how often each passage shows in a top k without holding that query's target: a "hub" sits close
+    # to many queries whatever they ask (footnotes, tables of contents, boilerplate)
+    shown: Counter[int] = Counter()
+    where: dict[int, tuple[str, str]] = {}
     for item in items:
         filters = Filters(language=[item["target_lang"]]) if language_filter else Filters()
         result = searcher.search(item["query"], k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
@@ -88,6 +93,10 @@ def evaluate(
              and holds(h.passage.text, item["target_text"])),
             None,
         )
+        for h in result.hits:
+            if not holds(h.passage.text, item["target_text"]):
+                shown[h.passage.id] += 1
+                where[h.passage.id] = (h.document.id, h.passage.locator)
         key = f"{item.get('query_lang', '?')}→{item['target_lang']}"
         for stats in (pairs.setdefault(key, PairStats()), overall):
             stats.n += 1
@@ -105,4 +114,19 @@ def evaluate(
         "k": k,
         "overall": overall.as_dict(),
         "pairs": {key: s.as_dict() for key, s in sorted(pairs.items())},
+        "hubs": hub_report(shown, where, len(items)),
+    }
+
+
+HUB_SHARE = 0.02  # a passage in the top k of more than 2 % of the queries without holding their target
+
+
+def hub_report(shown: Counter, where: dict[int, tuple[str, str]], queries: int, top: int = 10) -> dict:
+    limit = HUB_SHARE * queries
+    return {
+        "queries": queries,
+        "limit": round(limit, 2),
+        "over_limit": sum(1 for n in shown.values() if n > limit),
+        "most_shown": [{"passage_id": pid, "document_id": where[pid][0], "locator": where[pid][1], "queries": n}
+                       for pid, n in shown.most_common(top)],
     }

@@ -66,7 +66,10 @@ class IngestReport:
 
 def default_hooks() -> tuple[list[BeforePublish], list[AfterPublish]]:
     """The capabilities every publish runs (one list, so no path forgets one)."""
-    return [], []
+    from index.concept_tags import write_concept_tags  # issue 14: concept tags in every snapshot
+    from index.watch_match import notify_watches  # watches (issue 16): match new passages, deliver
+
+    return [write_concept_tags], [notify_watches]
 
 
 class Ingest:
@@ -87,6 +90,7 @@ class Ingest:
         if self._encoder is None:
             self.progress.stage("loading the model")
             self._encoder = load_encoder(self.settings)
+            self.progress.finish(self._encoder.name)
         return self._encoder
 
     # -- the steps ---------------------------------------------------------------------------
@@ -133,6 +137,15 @@ class Ingest:
         def before(folder: Path, index_report: IndexReport) -> None:
             for hook in self.before_publish:
                 hook(self.settings, self.store, folder, index_report)
+
+        def hooks_current(folder: Path) -> bool:
+            """Whether what the hooks added to `folder` is still what they would add now (a hook may
+            say so with `is_current(settings, folder, encoder_name)`; e.g. concept tags after a new
+            taxonomy version are not, and the index is republished though no passage changed)."""
+            return all(hook.is_current(self.settings, folder, self.encoder.name)
+                       for hook in self.before_publish if hasattr(hook, "is_current"))
+
+        before.is_current = hooks_current  # type: ignore[attr-defined]
 
         index = update_index(self.settings, self.store, self.encoder, rebuild=rebuild, progress=tick, before_publish=before)
         if state["total"] is not None:

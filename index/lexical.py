@@ -107,9 +107,8 @@ class LexicalIndex:
                    row_tf: np.ndarray) -> "LexicalIndex":
         """Term-major postings with BM25 weights, from the per-passage rows (array operations only)."""
         n_docs = max(len(ids), 1)
-        lengths = np.zeros(len(ids), np.float32)
         row_of = np.repeat(np.arange(len(ids), dtype=np.int32), np.diff(ptr)) if len(ids) else np.zeros(0, np.int32)
-        np.add.at(lengths, row_of, row_tf) if len(row_tf) else None
+        lengths = np.bincount(row_of, weights=row_tf, minlength=len(ids)).astype(np.float32)
         df = np.bincount(row_terms, minlength=len(terms)).astype(np.float32)
         # Lucene's form of the IDF: never negative, so a word in most passages still counts a little
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))

@@ -31,11 +31,10 @@ class Manifest(BaseModel):
     index_params: dict[str, Any] = {}
     index_event: str = ""
     # passages this snapshot added and retired against the one it replaced, and seconds per build step
+    units_version: int = 1  # index/units.py UNITS_VERSION the vectors were cut with
     new_passages: int = 0
     retired_passages: int = 0
     timings: dict[str, float] = {}
-    # what a passage contributes to the index (index/units.py UNITS_VERSION); 1 in older manifests
-    units_version: int = 1
 
     def write(self, folder: Path) -> None:
         (Path(folder) / FILENAME).write_text(self.model_dump_json(indent=2))

@@ -50,6 +50,9 @@ class Filters:
     unit_type: list[str] = field(default_factory=list)
     date_from: date | None = None
     date_to: date | None = None
+    # concept ids (any of): applied from the snapshot's concept tags (index/concept_tags.py),
+    # not from these columns, so is_empty() does not count them
+    concept: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not any(getattr(self, c) for c in COLUMNS) and self.date_from is None and self.date_to is None

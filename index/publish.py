@@ -73,6 +73,9 @@ def export_snapshot(store: Store, index_dir: Path, root: Path) -> Path:
         for table in EMPTY_TABLES:  # emptied, not dropped: the Store's idempotent DDL then writes nothing
             if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone():
                 conn.execute(f"DELETE FROM {table}")
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='watches'").fetchone():
+            # replicas serve watch feeds; where alerts are sent stays on the writer
+            conn.execute("UPDATE watches SET spec = json_set(spec, '$.email', '', '$.webhook_url', '')")
         conn.execute("VACUUM")
         conn.execute("PRAGMA journal_mode=WAL")  # what Store sets: opening the copy changes no byte
         passages = conn.execute("SELECT count(*) FROM passages WHERE active=1").fetchone()[0]

@@ -31,6 +31,7 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)  # character spans of query terms
     also_in: list[tuple[int, Document]] = field(default_factory=list)  # the same text elsewhere (collapsed)
     similarity: float | None = None  # cosine of the passage's best unit to the query; None: found by words only
+    concepts: list[dict] = field(default_factory=list)  # [{"id", "label", "score", "evidence"}] (issue 14)
 
 
 @dataclass
@@ -66,10 +67,13 @@ class ResultBuilder:
         ranked = ranking.ranked
         hidden = 0
         if cutoff > 0 and mode != "keyword":
-            kept = [(pid, s) for pid, s in ranked if pid in ranking.dense and ranking.dense[pid].score >= cutoff]
+            kept = [(pid, s) for pid, s in ranked
+                    if (pid in ranking.dense and ranking.dense[pid].score >= cutoff) or pid in ranking.words]
             hidden, ranked = len(ranked) - len(kept), kept
         cols = snap.columns
         facets = cols.facets(np.array([pid for pid, _ in ranked[:FACET_DEPTH]], np.int64))
+        if snap.concepts is not None:  # issue 14: concepts among the same best hits
+            facets["concept"] = snap.concepts.facet(np.array([pid for pid, _ in ranked[:FACET_DEPTH]], np.int64))
         # grouping needs only ids, duplicate links and filter columns; whole passages are read
         # for the hits shown (and their copies), not for the whole ranked list
         groups = collapse(ranked, lambda ps: cols.canonical_of(ps[0])) if collapse_duplicates \
@@ -88,6 +92,7 @@ class ResultBuilder:
             hits.append(Hit(len(hits) + 1, score, p, snap.documents.get(p.document_id), best_sentence=best,
                             highlights=term_spans(p.text, query),
                             also_in=[(passages[c].id, snap.documents.get(passages[c].document_id)) for c, _ in copies],
-                            similarity=ranking.dense[pid].score if pid in ranking.dense else None))
+                            similarity=ranking.dense[pid].score if pid in ranking.dense else None,
+                            concepts=snap.concepts.hit_concepts(p.id, p.text, p.unit_type) if snap.concepts is not None else []))
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, round(took, 2), ranking.total, hits, facets, hidden)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, NamedTuple, Protocol
 
@@ -21,8 +21,10 @@ from corpus.settings import Settings
 from corpus.text import content_words, searchable, tokens
 from index import snapshots
 from index.lexical import query_terms
+from index.identifiers import locator_holds, locator_phrase
 from index.metadata import Filters
 from index.query import ParsedQuery, parse_query
+from index.concept_tags import concept_mask
 from index.snapshot import IndexMissing, Snapshot, open_snapshot
 from index.units import WINDOW_BITS, WINDOW_MASK, unit_id
 from pipeline.encoders import Encoder
@@ -37,6 +39,7 @@ RRF_K = 60  # the constant from Cormack et al.; damps the weight of top ranks
 # 0.02, 0 cost nothing; lexical evidence still counts fully within the query's language.
 CROSS_LANGUAGE_LEXICAL_WEIGHT = 0.0
 GROUP_BEST = 2  # passages fetched per group that the ranking left out
+LOCATOR_CANDIDATES = 5000  # passages holding a named unit's words whose locators are checked
 QUERY_CACHE = 512
 PHRASE_CACHE = 20_000  # passages whose token string is kept for phrase checks (rows never change)
 
@@ -59,6 +62,9 @@ class Ranking:
     total: int  # passages that qualified (filters, phrases; keyword mode: also the terms)
     dense: dict[int, DenseHit]  # dense evidence per passage, for the cutoff and highlighting
     allowed: np.ndarray | None = None  # the candidate pool the ranking drew from (None: everything)
+    # passages words vouch for (they name what the query names, or hold every one of its words):
+    # the relevance cutoff on dense similarity does not hide them
+    words: set[int] = field(default_factory=set)
 
 
 @lru_cache(maxsize=4096)
@@ -136,13 +142,18 @@ class Retriever:
         return snap.index.vector(unit_id(passage_id, window))
 
     def dense(self, snap: Snapshot, vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[DenseHit]:
-        """Best passages by their best unit (the passage itself or one of its sentences)."""
+        """Best passages by their best unit (the passage itself or one of its sentences), scored by
+        cosine minus the unit's hubness (index/hubness.py): a unit near every query counts less."""
         per_passage = max(1.0, len(snap.unit_ids) / max(len(snap.columns), 1))
         unit_depth = int(min(len(snap.unit_ids), max(depth * per_passage * 2, 200)))
         scores, ids = snap.index.search(vector[None, :], unit_depth, snap.allowed_units(allowed))
         valid = ids[0] >= 0
         uids, scores = ids[0][valid], scores[0][valid]
-        # hits come best first: a passage's first unit is its best one
+        if snap.hubness is not None and len(uids):
+            scores = scores - snap.hubness.penalty(uids)
+            order = np.argsort(-scores, kind="stable")
+            uids, scores = uids[order], scores[order]
+        # best first: a passage's first unit is its best one
         _, first = np.unique(uids >> WINDOW_BITS, return_index=True)
         first = np.sort(first)[:depth]
         return [DenseHit(int(u) >> WINDOW_BITS, float(sc), int(u) & WINDOW_MASK)
@@ -155,6 +166,8 @@ class Retriever:
             titles = snap.documents.with_title(parsed.title_terms)
             filters = filters.replace(document_id=titles or ["\x00none"])
         allowed = snap.columns.allowed_ids(filters)
+        if filters.concept:  # issue 14: passages tagged with any of these concepts
+            allowed = concept_mask(snap.concepts, filters.concept, allowed)
         for phrase in parsed.phrases:
             allowed = self._with_phrase(snap, phrase, allowed)
         return allowed
@@ -184,14 +197,53 @@ class Retriever:
         pool = len(snap.columns) if allowed is None else len(allowed)
         text = parsed.text or " ".join(parsed.title_terms)
         if mode == "keyword":
-            return self._keyword(snap, parsed, depth, allowed)
+            ranking = self._keyword(snap, parsed, depth, allowed)
+            return self._put_named_first(snap, parsed, ranking)
         dense = {h.passage_id: h for h in self.dense(snap, self.query_vector(text), depth, allowed)}
         if mode == "semantic":
             return Ranking([(pid, h.score) for pid, h in dense.items()], pool, dense, allowed)
-        lexical = snap.lexical.search(query_terms(parsed), depth, self._lexical_pool(snap, text, allowed))
+        terms = query_terms(parsed)
+        lexical = snap.lexical.search(terms, depth, self._lexical_pool(snap, text, allowed))
         # the whole fused union: truncating here would drop dense-only hits (other languages)
         # that diversification is meant to bring forward
-        return Ranking(self._fuse(snap, text, list(dense.values()), lexical), pool, dense, allowed)
+        ranking = Ranking(self._fuse(snap, text, list(dense.values()), lexical), pool, dense, allowed)
+        # a passage holding every word of the query is a hit whatever its vector says ("HUDERIA")
+        if lexical and terms:
+            held = snap.lexical.containing_all(terms, np.array(sorted(pid for pid, _ in lexical), np.int64))
+            ranking.words.update(held.tolist())
+        return self._put_named_first(snap, parsed, ranking)
+
+    def named(self, snap: Snapshot, parsed: ParsedQuery, allowed: np.ndarray | None) -> list[int]:
+        """Passages a short query names (index/identifiers.py): the first passage of each document whose
+        title or identifiers hold it ("SB 24-205", "PL 2338"), then the passages whose locator does
+        ("Article 50"), within `allowed`."""
+        text = " ".join([*parsed.words, *parsed.phrases])
+        out: list[int] = []
+        cols = snap.columns
+        for doc_id in snap.titles.named(text):
+            ids = cols.ids[cols.mask(Filters(document_id=[doc_id]))]
+            if allowed is not None:
+                ids = np.intersect1d(ids, allowed, assume_unique=True)
+            if len(ids):
+                out.append(int(ids[0]))  # passages are numbered in reading order: the act's opening
+        phrase = locator_phrase(text)
+        if phrase:
+            found = snap.lexical.containing_all(phrase.split(), allowed)[:LOCATOR_CANDIDATES]
+            rows = self.rows.passages_by_ids(found.tolist())
+            out += [pid for pid in found.tolist() if pid in rows and locator_holds(rows[pid].locator, phrase)]
+        return list(dict.fromkeys(out))
+
+    def _put_named_first(self, snap: Snapshot, parsed: ParsedQuery, ranking: Ranking) -> Ranking:
+        named = self.named(snap, parsed, ranking.allowed)
+        if not named:
+            return ranking
+        # above any fused score (at most 2/(RRF_K+1): first in both rankings) or BM25 score
+        top = max([s for _, s in ranking.ranked[:1]] + [2.0 / (RRF_K + 1)])
+        first = [(pid, top + (len(named) - n) * 1e-4) for n, pid in enumerate(named)]
+        seen = set(named)
+        ranking.ranked = first + [(pid, s) for pid, s in ranking.ranked if pid not in seen]
+        ranking.words.update(named)
+        return ranking
 
     def _keyword(self, snap: Snapshot, parsed: ParsedQuery, depth: int, allowed: np.ndarray | None) -> Ranking:
         """BM25 over the passages that hold the required phrases and at least one of the other

@@ -8,13 +8,17 @@ the corpus, even while an import or a crawl runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from index import factory, snapshots
+from index.concept_tags import ConceptTags
 from index.base import VectorIndex
 from index.doc_table import DocumentTable
+from index.hubness import Hubness
+from index.identifiers import TitleMatcher
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.metadata import PassageColumns
@@ -34,10 +38,17 @@ class Snapshot:
     documents: DocumentTable
     lexical: LexicalIndex
     unit_ids: np.ndarray  # every vector id in the index (passages and sentence windows)
+    hubness: Hubness | None = None  # per-vector correction (index/hubness.py); None: plain cosines
+    concepts: ConceptTags | None = None  # concept tags (index/concept_tags.py); None: built before them
 
     @property
     def build_id(self) -> str:
         return self.manifest.build_id
+
+    @cached_property
+    def titles(self) -> TitleMatcher:
+        """Which documents a short query names (index/identifiers.py), built once per snapshot."""
+        return TitleMatcher(self.documents)
 
     def allowed_units(self, allowed_passages: np.ndarray | None) -> np.ndarray | None:
         if allowed_passages is None:
@@ -57,7 +68,8 @@ def open_snapshot(folder: Path, threads: int = 0) -> Snapshot:
     if lexical is None:
         raise IndexMissing(f"index {folder.name} has no lexical index of this format: run `ailex index`")
     index = factory.load(folder, threads)
-    return Snapshot(folder, manifest, index, columns, documents, lexical, index.ids())
+    return Snapshot(folder, manifest, index, columns, documents, lexical, index.ids(), Hubness.load(folder),
+                    ConceptTags.load(folder))
 
 
 def load_current(index_dir: Path, threads: int = 0) -> Snapshot:

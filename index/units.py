@@ -12,12 +12,14 @@ from corpus.text import searchable
 from pipeline.units import provision_text
 from pipeline.windows import sentence_windows
 
+# Bump when what a unit holds changes (sentence windows cut differently, a text prefix added): the
+# next `ailex index` then recomputes every passage's units (vectors of unchanged texts still come
+# from the embedding cache). Recorded in each snapshot's manifest.
+# 2: a list's lead-in joins its first item; 3: junk lines (footnotes, contents, signatures) get no
+# window and are left out of the passage vector, footnote and heading passages have no vector.
+UNITS_VERSION = 3
 WINDOW_BITS = 10
 WINDOW_MASK = (1 << WINDOW_BITS) - 1
-# What `units` makes of a passage, versioned: a snapshot built with another definition is rebuilt
-# (from the embedding cache) so its window numbers match the sentences results show.
-# 1: every line; 2: junk lines (footnotes, contents, signatures) and heading-only passages left out.
-UNITS_VERSION = 2
 NOT_RETRIEVAL_TYPES = frozenset({"footnote", "heading"})  # found by keyword, never by meaning alone
 
 

@@ -154,6 +154,9 @@ def build(out: Path, force: bool = False) -> Path:
     """Write the sentence-transformers folder to `out` (via a temp folder, renamed at the end)."""
     import torch
     from transformers import PreTrainedTokenizerFast, XLMRobertaConfig, XLMRobertaModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Writing model shards" bars: the command prints one line per step itself
 
     out = Path(out)
     if is_built(out) and not force:

@@ -38,7 +38,8 @@ def _job(store: Store, version: Version, settings: Settings) -> Job | Outcome:
         return Outcome(ProcessingStatus.failed, str(exc))
     if not path.is_file():
         return Outcome(ProcessingStatus.failed, f"stored original {version.sha256[:12]} is missing")
-    return Job(str(path), version.content_type, version.filename, doc.language, settings.chunk_words)
+    return Job(str(path), version.content_type, version.filename, doc.language, settings.chunk_words,
+               doc_type=doc.doc_type, date=doc.date)  # (issue 17) for pipeline/speeches.py
 
 
 def _outcomes(store: Store, versions: list[Version], settings: Settings) -> Iterator[Outcome]:

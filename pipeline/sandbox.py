@@ -43,6 +43,8 @@ class Job:
     filename: str
     language: str
     chunk_words: int
+    doc_type: str = ""  # (issue 17) question papers are cut into questions (pipeline/speeches.py)
+    date: str = ""
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Outcome:
 
 def extract_and_chunk(job: Job, memory_mb: int = 0) -> Outcome:
     """Read, extract and chunk one file in this process. Never raises for bad input."""
+    from pipeline import speeches
     from pipeline.chunk import chunk
     from pipeline.extract import ExtractionError, extract
 
@@ -65,6 +68,7 @@ def extract_and_chunk(job: Job, memory_mb: int = 0) -> Outcome:
             data = f.read()
         extraction = extract(data, job.content_type, job.filename, job.language)
         del data
+        extraction = speeches.segment(extraction, job.doc_type, job.date)  # (issue 17) questions
         drafts = chunk(extraction, job.language, job.chunk_words)
     except ExtractionError as exc:
         if isinstance(exc.__cause__, MemoryError):

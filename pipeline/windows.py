@@ -13,6 +13,7 @@ from pipeline.units import provision_lines
 
 MAX_WORDS = 60  # longer sentences (enumerations without full stops) are cut at clause ends
 MIN_WORDS = 5  # shorter pieces ("(a)", "Article 5") join the next sentence
+LEAD_IN_WORDS = 25  # a shorter piece ending with ":" introduces a list and joins its first item
 MAX_WINDOWS = 1023  # unit ids keep 10 bits for the window number (see index/units.py)
 
 
@@ -46,7 +47,9 @@ def sentence_windows(text: str, unit_type: str = "") -> list[str]:
     carry = ""
     for piece in pieces:
         piece = f"{carry} {piece}".strip() if carry else piece
-        if words(piece) < MIN_WORDS:
+        # a list's lead-in ("Providers of high-risk AI systems shall:") says what the list is about,
+        # not what it requires: alone it matches every query on its subject, so it joins its first item
+        if words(piece) < MIN_WORDS or (piece.endswith(":") and words(piece) < LEAD_IN_WORDS):
             carry = piece
             continue
         carry = ""

@@ -15,9 +15,11 @@ import swagger_ui_bundle
 
 from corpus.settings import Settings, get_settings
 from corpus.store import Store
+from index.concept_tags import UnknownConcept
 from index.search import IndexMissing, Searcher
 from pipeline.encoders import Encoder, load_encoder
-from search_api.routes import admin, compare, compare_page, corpus, document_page, documents, health, page, search
+from search_api.routes import (admin, compare, compare_page, concepts, concepts_page, corpus, crosswalk, crosswalk_page,
+                               diff, document_page, documents, feeds, health, new_page, page, search, timeline, watches)
 from search_api.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,10 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
         return JSONResponse(status_code=422, content={"detail": message, "errors": [
             {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]})
 
+    @app.exception_handler(UnknownConcept)
+    async def unknown_concept(request: Request, exc: UnknownConcept) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": f"concept: {exc}", "known": exc.known})
+
     # (issue 7, schemathesis) document the 422 body that readable_422 and HTTPException(422, "…") send:
     # `detail` is a readable string, not FastAPI's default list of errors
     default_openapi = app.openapi
@@ -114,11 +120,20 @@ def create_app(settings: Settings | None = None, encoder: Encoder | None = None)
     app.include_router(compare.router)
     app.include_router(admin.router)
     app.include_router(documents.router)
+    app.include_router(timeline.router)
     app.include_router(health.router)
     app.include_router(page.router)
     app.include_router(compare_page.router)
     app.include_router(document_page.router)
     app.include_router(corpus.router)
+    app.include_router(crosswalk.router)  # issue 15: crosswalks, diffs and their pages
+    app.include_router(diff.router)
+    app.include_router(crosswalk_page.router)
+    app.include_router(watches.router)
+    app.include_router(feeds.router)
+    app.include_router(new_page.router)
+    app.include_router(concepts.router)  # issue 14: concepts, landscape and their pages
+    app.include_router(concepts_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
     return app

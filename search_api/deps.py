@@ -5,9 +5,11 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from corpus.actions import ActionStore
 from corpus.crawl_state import CrawlState
 from corpus.settings import Settings
 from corpus.store import Store
+from corpus.watches import WatchStore
 from index.search import IndexMissing, Searcher
 
 
@@ -38,7 +40,23 @@ def get_crawl_state(request: Request) -> CrawlState:
     return state
 
 
+def get_action_store(request: Request) -> ActionStore:
+    """Bill timelines (created once per app: the constructor creates the tables)."""
+    actions = getattr(request.app.state, "action_store", None)
+    if actions is None:
+        actions = request.app.state.action_store = ActionStore(request.app.state.store)
+    return actions
+def get_watch_store(request: Request) -> WatchStore:
+    """Watches and their matches (created once per app: the constructor creates the tables)."""
+    watches = getattr(request.app.state, "watch_store", None)
+    if watches is None:
+        watches = request.app.state.watch_store = WatchStore(request.app.state.store)
+    return watches
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 CrawlStateDep = Annotated[CrawlState, Depends(get_crawl_state)]
+ActionStoreDep = Annotated[ActionStore, Depends(get_action_store)]
+WatchStoreDep = Annotated[WatchStore, Depends(get_watch_store)]

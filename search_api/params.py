@@ -39,6 +39,8 @@ def filters_dep(
     date_to: Annotated[OptionalDate, Query(description="Documents dated on or before (YYYY-MM-DD).")] = None,
     document: Annotated[list[str] | None, Query(description="Only passages of these document ids.")] = None,
     unit_type: Annotated[list[str] | None, Query(description="Passage unit type(s): " + ", ".join(UNIT_TYPES) + ".")] = None,
+    concept: Annotated[list[str] | None, Query(description="Only passages tagged with any of these concept ids "
+                                               "(GET /api/concepts lists them).")] = None,
 ) -> Filters:
     if date_from and date_to and date_from > date_to:
         raise HTTPException(422, "date_from is after date_to")
@@ -48,7 +50,7 @@ def filters_dep(
     return Filters(
         language=_clean(lang, "lang"), jurisdiction=_clean(jurisdiction, "jurisdiction"),
         doc_type=_clean(doc_type, "doc_type"), status=_clean(status, "status"), date_from=date_from, date_to=date_to,
-        document_id=_clean(document, "document"), unit_type=unit_types,
+        document_id=_clean(document, "document"), unit_type=unit_types, concept=_clean(concept, "concept"),
     )
 
 

@@ -46,6 +46,15 @@ class Copy(BaseModel):
     title: str
 
 
+class HitConcept(BaseModel):
+    """A concept of the taxonomy this passage is tagged with (issue 14)."""
+
+    id: str
+    label: str
+    score: float  # the classifier's probability that the passage addresses the concept
+    evidence: str  # the sentence that carries it
+
+
 class SearchHit(PassageOut):
     rank: int
     score: float  # what ranked it: cosine (semantic), BM25 (keyword), reciprocal-rank fusion (hybrid)
@@ -54,6 +63,7 @@ class SearchHit(PassageOut):
     highlights: list[tuple[int, int]]
     also_in: list[Copy]
     document: DocumentOut
+    concepts: list[HitConcept] = []
 
     @classmethod
     def from_hit(cls, h: Hit) -> "SearchHit":
@@ -61,6 +71,7 @@ class SearchHit(PassageOut):
                    best_sentence=h.best_sentence, highlights=h.highlights,
                    similarity=None if h.similarity is None else round(h.similarity, 5),
                    also_in=[Copy(passage_id=pid, document_id=d.id, title=d.title) for pid, d in h.also_in],
+                   concepts=[HitConcept(**c) for c in h.concepts],
                    **PassageOut.from_passage(h.passage).model_dump())
 
 
@@ -179,6 +190,31 @@ class CrawlRunOut(BaseModel):
     message: str
 
 
+class ActionOut(BaseModel):
+    date: str
+    body: str
+    description: str
+    stage: str  # introduced, in_committee, reported, passed_first_chamber, passed_second_chamber, enacted, vetoed, withdrawn, archived, other
+    source_url: str
+
+
+class TimelineOut(BaseModel):
+    """A document's actions, oldest first (empty when its source exposes no steps)."""
+    document_id: str
+    actions: list[ActionOut]
+
+
+class ActivityOut(BaseModel):
+    """Parliamentary actions on AI held in the corpus, for one parliament (jurisdiction) and year."""
+    jurisdiction: str
+    year: str
+    bills: int
+    committee_reports: int
+    resolutions: int
+    debates: int
+    questions: int
+
+
 class CorpusOut(BaseModel):
     """What is in the corpus: documents by jurisdiction, language, type and status, and the last crawls."""
     documents: int
@@ -191,3 +227,4 @@ class CorpusOut(BaseModel):
     passages_by_language: dict[str, int]
     index: IndexInfo | None
     last_crawls: list[CrawlRunOut]
+    ai_activity: list[ActivityOut] = []  # per parliament and year: bills, committee reports, … on AI

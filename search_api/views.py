@@ -3,11 +3,14 @@ that every link on the search page is built from (the URL holds all of it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
+
+from corpus.settings import get_settings
 
 from index.metadata import Filters
 
@@ -22,14 +25,14 @@ JURISDICTION_NAMES = {
     "EU": "European Union", "BR": "Brazil", "CA": "Canada", "KR": "South Korea", "TW": "Taiwan", "CN": "China",
     "US": "United States (federal)", "US-CA": "California", "US-CO": "Colorado", "US-TN": "Tennessee",
     "US-MD": "Maryland", "US-NY": "New York", "US-TX": "Texas", "GB": "United Kingdom", "UK": "United Kingdom",
-    "AU": "Australia", "UN": "United Nations", "CoE": "Council of Europe", "CH": "Switzerland", "FR": "France",
+    "AU": "Australia", "CL": "Chile", "ZA": "South Africa", "UN": "United Nations", "CoE": "Council of Europe", "CH": "Switzerland", "FR": "France",
     "DE": "Germany", "JP": "Japan", "IN": "India", "SG": "Singapore", "NZ": "New Zealand",
 }
-FACETS = ("language", "jurisdiction", "doc_type", "status", "unit_type", "year")  # the order they are shown in
+FACETS = ("concept", "language", "jurisdiction", "doc_type", "status", "unit_type", "year")  # the order they are shown in
 FACET_LABELS = {"language": "Language", "jurisdiction": "Jurisdiction", "doc_type": "Document type",
-                "status": "Status", "year": "Year", "document_id": "Document", "unit_type": "Unit type"}
+                "status": "Status", "year": "Year", "document_id": "Document", "concept": "Concept", "unit_type": "Unit type"}
 PARAM = {"language": "lang", "jurisdiction": "jurisdiction", "doc_type": "doc_type", "status": "status",
-         "document_id": "document", "unit_type": "unit_type"}  # Filters field → query parameter
+         "document_id": "document", "concept": "concept", "unit_type": "unit_type"}  # Filters field → query parameter
 DEFAULTS = {"k": 10, "mode": "hybrid", "diversify": "jurisdiction"}
 
 
@@ -61,7 +64,23 @@ def humanize(value: str) -> str:
     return (value or "—").replace("_", " ")
 
 
+@lru_cache(maxsize=1)
+def _concept_labels() -> dict[str, str]:
+    from pipeline.concepts.taxonomy import TaxonomyError, load
+
+    try:
+        return {c.id: c.label.en for c in load(get_settings().concept_taxonomy).concepts}
+    except TaxonomyError:
+        return {}
+
+
+def concept_label(concept_id: str) -> str:
+    return _concept_labels().get(concept_id, concept_id)
+
+
 def value_label(column: str, value: str) -> str:
+    if column == "concept":
+        return concept_label(value)
     if column == "language":
         return language_name(value)
     if column == "jurisdiction":
@@ -181,7 +200,20 @@ def segments(text: str, spans) -> list[tuple[str, bool]]:
     return out
 
 
+def evidence_segments(text: str, evidence: str | None) -> list[tuple[str, bool]]:
+    """The passage cut around its evidence sentence (whitespace may differ: windows are built from
+    normalised lines), so the template marks the sentence that carries a concept."""
+    if evidence:
+        import re
+
+        words = evidence.split()
+        m = re.search(r"\s+".join(re.escape(w) for w in words), text) if words else None
+        if m:
+            return segments(text, [(m.start(), m.end())])
+    return [(text, False)]
+
+
 templates.env.globals.update(
     language_name=language_name, jurisdiction_name=jurisdiction_name, family_role_label=family_role_label, jurisdiction_label=jurisdiction_label, humanize=humanize, value_label=value_label,
-    segments=segments, facet_labels=FACET_LABELS,
+    segments=segments, facet_labels=FACET_LABELS, concept_label=concept_label, evidence_segments=evidence_segments,
 )

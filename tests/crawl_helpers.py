@@ -13,22 +13,26 @@ from crawlers.replay import normalise_url
 from tests.conftest import SHARED
 
 SNAPSHOT = SHARED / "snapshot"
+SNAPSHOT_2 = SHARED / "snapshot-2"  # more parliaments (Brazil, Chile, Australia, South Africa)
+RECORDINGS = (SNAPSHOT, SNAPSHOT_2)
 
 
 @lru_cache
 def recording() -> dict[str, dict]:
+    """Every recorded response of both recordings by normalised URL (`folder` says where its body is)."""
     out = {}
-    with open(SNAPSHOT / "responses.jsonl", encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            out[normalise_url(r["url"])] = r
+    for folder in RECORDINGS:
+        with open(folder / "responses.jsonl", encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                out[normalise_url(r["url"])] = {**r, "folder": folder}
     return out
 
 
 def recorded(url: str, request: Request | None = None, **cb_kwargs):
     """The recorded response for `url` as the right Scrapy Response class."""
     r = recording()[normalise_url(url)]
-    body = (SNAPSHOT / r["body"]).read_bytes()
+    body = (r["folder"] / r["body"]).read_bytes()
     ctype = r["content_type"]
     cls = HtmlResponse if "html" in ctype else XmlResponse if "xml" in ctype else TextResponse
     req = request or Request(url, cb_kwargs=cb_kwargs)

@@ -4,7 +4,9 @@
     .venv/bin/python -m tests.screenshots --data-dir /path/to/data --out docs/screenshots
 
 Serves the real app over that data folder (with the model the index was built with), drives
-Debian's headless Chromium through search → facet → comparison → document → corpus → 360 px,
+Debian's headless Chromium through search → facet → comparison → document → corpus → crosswalk
+(Brazil's PL 2338 against the AI Act) → changes (the EP position against the Regulation) → what's new →
+landscape → a landscape cell → a concept page → 360 px,
 and writes palette-quantised PNGs (each under 300 KB)."""
 from __future__ import annotations
 
@@ -28,6 +30,19 @@ def index_model(data_dir: Path) -> str | None:
 
     folder = snapshots.current(data_dir / "index")
     return Manifest.read(folder).model if folder else None
+
+
+def document_ids(data_dir: Path) -> dict[str, str]:
+    """The sample corpus's AI Act (English), Brazil's PL 2338 and the EP position, by source file."""
+    from corpus.store import Store
+
+    files = {"en": "ai_act/AI_Act-EN.txt", "br": "PL2338_2023", "ep": "EP_P9_TA-2024-0138"}
+    store = Store(data_dir)
+    try:
+        docs = store.documents()
+    finally:
+        store.close()
+    return {k: d.id for k, f in files.items() for d in docs if f in d.source_key}
 
 
 def take(data_dir: Path, out: Path, query: str, compare_query: str) -> list[Path]:
@@ -69,6 +84,29 @@ def take(data_dir: Path, out: Path, query: str, compare_query: str) -> list[Path
             save(d, "document", full_page=True)
         d.get(f"{base}/corpus")
         save(d, "corpus", full_page=True)
+        ids = document_ids(data_dir)
+        if "br" in ids and "en" in ids:  # issue 15: Brazil's bill against the AI Act, article by article
+            d.get(f"{base}/crosswalk?from={ids['br']}&to={ids['en']}")
+            wait_for(d, lambda d: css(d, "table.crosswalk, .notice"), 120)
+            save(d, "crosswalk", full_page=True)
+        if "ep" in ids and "en" in ids:  # … and what the Parliament's position changed in the Regulation
+            d.get(f"{base}/documents/{ids['en']}?tab=changes&against={ids['ep']}")
+            wait_for(d, lambda d: css(d, "ol.changes, .notice"), 120)
+            save(d, "changes", full_page=True)
+        d.get(f"{base}/new")
+        save(d, "new", full_page=True)
+        # issue 14: the landscape, one of its cells opened, a concept page
+        d.get(f"{base}/landscape")
+        wait_for(d, lambda d: css(d, "table.matrix, .notice"), 120)
+        save(d, "landscape", full_page=True, max_height=1600)
+        cell = [a for a in css(d, "table.matrix td a") if "concept=whistleblowers" in (a.get_attribute("href") or "")
+                and "jurisdiction=US-CA" in (a.get_attribute("href") or "")]
+        if cell:
+            d.get(cell[0].get_attribute("href"))
+            wait_for(d, lambda d: css(d, ".results .doc-group, .notice"), 120)
+            save(d, "landscape-cell", full_page=True)
+        d.get(f"{base}/concepts/biometric-identification")
+        save(d, "concept", full_page=True)
         set_viewport(d, 360, 780)
         d.get(f"{base}/?q={quote_plus(query)}")
         save(d, "mobile", full_page=True, max_height=1600)

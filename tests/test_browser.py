@@ -167,12 +167,12 @@ def test_search_facet_chip_compare_export_document(browser, site, downloads):
     assert console_errors(d) == []  # no CSP violation, no failed asset, no script error on the way
 
 
-@pytest.mark.parametrize("path", ["/?q=" + QUERY.replace(" ", "+"), "/compare?q=facial+recognition", "/corpus", "/"])
+@pytest.mark.parametrize("path", ["/?q=" + QUERY.replace(" ", "+"), "/compare?q=facial+recognition", "/corpus", "/new", "/"])
 def test_360px_wide_has_no_horizontal_scroll(browser, site, path):
     set_viewport(browser, 360, 780)
     browser.get(site + path)
     assert not has_horizontal_scroll(browser), f"{path} scrolls sideways at 360 px"
-    name = {"/corpus": "corpus", "/": "home"}.get(path, path.split("?")[0].strip("/") or "results")
+    name = {"/corpus": "corpus", "/new": "new", "/": "home"}.get(path, path.split("?")[0].strip("/") or "results")
     shot(browser, f"07-mobile-{name}")
 
 
@@ -212,3 +212,66 @@ def test_keyboard_only(browser, site):
     ActionChains(d).send_keys(Keys.ENTER).perform()
     wait_for(d, lambda d: ("jurisdiction", value) in query(d.current_url))
     shot(d, "08-keyboard-facet", full_page=False)
+
+
+def test_crosswalk_and_changes_pages(browser, site, downloads):
+    """Issue 15: the crosswalk page and the Changes tab work without scripts errors, fit 360 px, and the
+    Word download is a Word file."""
+    import json
+    from urllib.request import urlopen
+
+    def first(q: str, jurisdiction: str) -> str:
+        hit = json.load(urlopen(f"{site}/api/search?q={q}&jurisdiction={jurisdiction}&lang=en&k=1"))["results"][0]
+        return hit["document"]["id"]
+
+    cn, md = first("generative+artificial+intelligence", "CN"), first("facial+recognition", "US-MD")
+    d = browser
+    d.get(f"{site}/crosswalk?from={cn}&to={md}")
+    assert len(css(d, "table.crosswalk tbody tr")) == 24
+    css(d, ".match-filter a")[-1].click()  # "No counterpart": the URL holds the filter
+    wait_for(d, lambda d: ("match", "none") in query(d.current_url))
+    assert {r.get_attribute("class") or "" for r in css(d, "table.crosswalk tbody tr")} <= {"match-none", ""}
+    before = set(downloads.iterdir())
+    next(a for a in css(d, "ul.actions a") if a.text == "Download Word").click()
+    wait_for(d, lambda d: [p for p in set(downloads.iterdir()) - before if p.suffix == ".docx"], 30)
+    shot(d, "09-crosswalk")
+    d.get(f"{site}/documents/{md}?tab=changes")
+    assert "one version" in css(d, "#changes-h")[0].find_element("xpath", "..").text
+    assert console_errors(d) == []
+    set_viewport(d, 360, 780)
+    for path in (f"/crosswalk?from={cn}&to={md}", f"/documents/{md}?tab=changes", "/crosswalk"):
+        d.get(site + path)
+        assert not has_horizontal_scroll(d), f"{path} scrolls sideways at 360 px"
+    shot(d, "09-mobile-crosswalk")
+
+
+def test_landscape_cell_opens_the_evidence_and_reads_at_360px(browser, site):
+    """Issue 14: the matrix (sticky headers, shaded cells), a cell opens the passages of its
+    jurisdiction and concept with the evidence marked, the concept pages, 360 px by scrolling."""
+    d = browser
+    d.get(site + "/landscape")
+    wait_for(d, lambda d: css(d, "table.matrix"))
+    assert css(d, "table.matrix thead th")[1].value_of_css_property("position") == "sticky"
+    assert css(d, "table.matrix tbody th")[0].value_of_css_property("position") == "sticky"
+    shaded = css(d, "table.matrix td[class^='s'] a")
+    assert shaded
+    shot(d, "09-landscape")
+    target = next(a for a in shaded if "whistleblowers" in a.get_attribute("href"))
+    assert ("jurisdiction", "US-CA") in query(target.get_attribute("href"))
+    target.click()
+    wait_for(d, lambda d: css(d, "mark.ev"))
+    assert ("concept", "whistleblowers") in query(d.current_url)
+    assert css(d, "a.cchip.on") and css(d, "p.evidence")
+    assert all("US-CA" in e.text for e in css(d, ".result .badge.jur"))
+    shot(d, "10-landscape-cell")
+    d.get(site + "/concepts/biometric-identification")
+    assert css(d, "section.practice") and css(d, "p.cite")
+    assert console_errors(d) == []
+    set_viewport(d, 360, 780)
+    for path in ("/landscape", "/concepts", "/?concept=whistleblowers"):
+        d.get(site + path)
+        assert not has_horizontal_scroll(d), f"{path} scrolls sideways at 360 px"
+    d.get(site + "/landscape")
+    wrap = css(d, ".matrix-wrap")[0]
+    assert d.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", wrap)  # the matrix scrolls
+    shot(d, "11-landscape-360", full_page=False)

@@ -12,13 +12,16 @@ import pytest
 from corpus.crawl_state import CrawlState
 from corpus.store import Store
 from tests.conftest import ROOT
-from tests.crawl_helpers import SNAPSHOT
+from tests.crawl_helpers import RECORDINGS, SNAPSHOT
 
 pytestmark = pytest.mark.slow
 
 # documents parsed per spider from the recording (everything the recording answers along each chain)
 EXPECTED_ITEMS = {"europarl": 10, "eurlex": 4, "uk_legislation": 5, "uk_bills": 41, "congress": 1, "govinfo": 7,
-                  "senat": 11, "assemblee": 3, "ourcommons": 3}
+                  "senat": 11, "assemblee": 3, "ourcommons": 3,
+                  # ../shared/snapshot-2: Brazil, Chile, Australia, South Africa
+                  "camara_br": 1, "senado_br": 2, "senado_cl": 3, "camara_cl": 1, "parlinfo_au": 1, "parliament_za": 30}
+REPLAY = [arg for folder in RECORDINGS for arg in ("--replay", str(folder))]  # both recordings, one crawl
 
 
 def ailex(tmp_path, *args, check=True):
@@ -37,7 +40,7 @@ def crawl_json(tmp_path, *args, check=True) -> dict:
 
 
 def test_replay_crawl_all_then_recrawl_adds_nothing(tmp_path):
-    first = crawl_json(tmp_path, "--all", "--replay", str(SNAPSHOT), "--min-relevance", "0")
+    first = crawl_json(tmp_path, "--all", *REPLAY, "--min-relevance", "0")
     runs = {r["spider"]: r for r in first["runs"]}
     assert {k: r["stats"]["items"] for k, r in runs.items()} == EXPECTED_ITEMS
     assert all(r["status"] == "ok" for r in runs.values()), {k: r["message"] for k, r in runs.items()}
@@ -65,34 +68,73 @@ def test_replay_crawl_all_then_recrawl_adds_nothing(tmp_path):
     passages = store.counts()["passages"]
     assert first["index"]["count"] == passages > 0 and first["processed"] == versions
     # the UK spiders say "UK"; the store keeps ISO 3166 codes (corpus/jurisdictions.py)
-    assert {"EU", "GB", "US", "FR", "CA"} <= set(store.counts()["by_jurisdiction"]) and "UK" not in store.counts()["by_jurisdiction"]
+    assert {"EU", "GB", "US", "FR", "CA", "BR", "CL", "AU", "ZA"} <= set(store.counts()["by_jurisdiction"])
+    assert "UK" not in store.counts()["by_jurisdiction"]
     french = [p.text for d in docs.values() if d.jurisdiction == "FR" for p in store.passages(d.id)]
     assert french and not any("Ã" in t for t in french)  # pages read and stored with the right charset
+    # the Brazilian proposal's timeline: 351 steps in order, archived last; its status says it became law
+    from corpus.actions import ActionStore
+
+    actions = ActionStore(store)
+    pec = docs["https://www.camara.leg.br/propostas-legislativas/2088351"]
+    steps = actions.timeline(pec.id)
+    assert len(steps) == 351 and [a.date for a in steps] == sorted(a.date for a in steps)
+    assert (steps[0].date, steps[0].stage.value, steps[-1].date, steps[-1].stage.value) == (
+        "2016-06-15", "introduced", "2017-05-09", "archived")
+    assert pec.status == "enacted"
+    # the Australian Hansard, cut into speeches whose locator names the senator and the date
+    hansard = docs["https://parlinfo.aph.gov.au/parlInfo/download/chamber/hansards/29206/toc_unixml/"
+                   "Senate_2026_03_04.xml;fileType=text%2Fxml"]
+    assert (hansard.doc_type, hansard.processing_status.value) == ("debate", "extracted")
+    ai = [p for p in store.passages(hansard.id) if "talk briefly about artificial intelligence" in p.text]
+    assert [p.locator for p in ai] == ["Statements by Senators › Petrol Prices, Artificial Intelligence › "
+                                       "Senator David Pocock (IND), 4 March 2026"]
+    question = docs["http://www.parliament.gov.za/live/commonrepository/Processed/20130812/529998_1.pdf"]
+    assert question.doc_type == "question" and any(
+        p.locator.startswith("Questions for Written Reply › Question 1971: Mr P J Groenewald (FF Plus)")
+        for p in store.passages(question.id))
+    timelines = store.db.execute("SELECT COUNT(*) FROM bill_actions").fetchone()[0]
+    assert timelines == sum(actions.counts().values()) > 351
     store.close()
 
-    second = crawl_json(tmp_path, "--all", "--replay", str(SNAPSHOT), "--min-relevance", "0")
+    # the status filter works on the normalised stages: the Senado bill's last step is its archiving
+    found = json.loads(ailex(tmp_path, "search", "orçamento e gestão fiscal", "--status", "archived", "--mode",
+                             "keyword", "--json").stdout)
+    assert found["results"] and {r["document"]["status"] for r in found["results"]} == {"archived"}
+    assert "PLS 229/2009" in found["results"][0]["document"]["title"]
+
+    second = crawl_json(tmp_path, "--all", *REPLAY, "--min-relevance", "0")
     runs2 = {r["spider"]: r for r in second["runs"]}
     assert {k: (r["stats"]["new"], r["stats"]["changed"]) for k, r in runs2.items()} == {k: (0, 0) for k in EXPECTED_ITEMS}
     assert {k: r["stats"]["unchanged"] for k, r in runs2.items()} == EXPECTED_ITEMS
     assert sum(r["stats"]["not_modified"] for r in runs2.values()) > 50  # conditional requests answered 304
+    assert all(runs2[s]["stats"]["not_modified"] > 0 for s in ("camara_br", "senado_br", "senado_cl", "camara_cl",
+                                                              "parlinfo_au", "parliament_za"))
     assert second["processed"] == 0 and second["index"]["added"] == 0 and second["index"]["removed"] == 0
     store = Store(tmp_path / "data")
     assert len(store.documents()) == len(docs)
     assert store.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0] == versions
     assert store.counts()["passages"] == passages
+    assert store.db.execute("SELECT COUNT(*) FROM bill_actions").fetchone()[0] == timelines  # no step twice
     summary = CrawlState(store).summary()
     assert set(summary["last_runs"]) == set(EXPECTED_ITEMS) and summary["last_runs"]["senat"]["unchanged"] == 11
 
 
 def test_default_relevance_keeps_the_ai_documents_only(tmp_path):
-    out = crawl_json(tmp_path, "eurlex", "ourcommons", "govinfo", "--replay", str(SNAPSHOT), "--no-index")
+    out = crawl_json(tmp_path, "eurlex", "ourcommons", "govinfo", "parlinfo_au", "parliament_za", "senado_cl", *REPLAY,
+                     "--no-index")
     runs = {r["spider"]: r["stats"] for r in out["runs"]}
     assert {k: (s["new"], s["off_topic"]) for k, s in runs.items()} == {
-        "eurlex": (1, 3), "ourcommons": (1, 2), "govinfo": (0, 7)}
+        "eurlex": (1, 3), "ourcommons": (1, 2), "govinfo": (0, 7), "parlinfo_au": (1, 0), "parliament_za": (0, 30),
+        "senado_cl": (0, 3)}
+    # off-topic records' documents are not downloaded: no question paper, no Chilean PDF is asked for (the 4
+    # not found are the agenda's bills, not recorded)
+    assert runs["parliament_za"]["requests"] == 4 and runs["senado_cl"]["not_found"] == 4
     store = Store(tmp_path / "data")
     assert sorted(d.title[:40] for d in store.documents()) == [
-        "COM (2021) 206: Proposal for a REGULATIO", "Standing Committee on Science and Resear"]
-    assert CrawlState(store).summary()["documents_off_topic"] == 12
+        "COM (2021) 206: Proposal for a REGULATIO", "Senate Hansard, Wednesday 4 March 2026 (",
+        "Standing Committee on Science and Resear"]
+    assert CrawlState(store).summary()["documents_off_topic"] == 12 + 30 + 3
 
 
 def one_response(tmp_path, url: str, status: int, content_type: str, body: bytes):

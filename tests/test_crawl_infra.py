@@ -22,7 +22,7 @@ from crawlers.replay import ORIGINAL_URL_HEADER, ReplayServer, normalise_url
 from crawlers.schedule import Cron, ScheduleError, load_jobs
 from crawlers.spiders import SPIDERS, describe
 from crawlers.spiders.base import AilexSpider
-from tests.crawl_helpers import SNAPSHOT
+from tests.crawl_helpers import RECORDINGS, SNAPSHOT, SNAPSHOT_2
 
 
 def test_normalise_url_is_exact_and_order_free():
@@ -59,6 +59,31 @@ def test_replay_server_answers_from_the_recording():
         assert server.hits[-1] == ("http://www.assemblee-nationale.fr/14/dossiers/sante.asp", 200)
 
 
+def test_replay_serves_several_recordings_at_once(tmp_path):
+    with ReplayServer(list(RECORDINGS)) as server:
+        assert len(server.recording) == 106 + 22
+        assert _get(server, "https://bills-api.parliament.uk/api/v1/Bills/2818")[0] == 200
+        status, headers, body = _get(server, "https://dadosabertos.camara.leg.br/api/v2/proposicoes/2088351")
+        assert status == 200 and json.loads(body)["dados"]["siglaTipo"] == "PEC"
+        # the Brazilian full text was not recorded: a 404 like any unrecorded URL
+        assert _get(server, "http://www.camara.gov.br/proposicoesWeb/prop_mostrarintegra?codteor=1468431")[0] == 404
+    # a URL recorded in two folders answers from the first one given
+    (tmp_path / "bodies").mkdir()
+    (tmp_path / "bodies" / "b").write_bytes(b"{}")
+    (tmp_path / "responses.jsonl").write_text(json.dumps({
+        "method": "GET", "url": "https://bills-api.parliament.uk/api/v1/Bills/2818", "status": 200,
+        "content_type": "application/json", "body": "bodies/b"}) + "\n")
+    with ReplayServer([tmp_path, SNAPSHOT]) as server:
+        assert _get(server, "https://bills-api.parliament.uk/api/v1/Bills/2818")[2] == b"{}"
+    with ReplayServer([SNAPSHOT, tmp_path]) as server:
+        assert json.loads(_get(server, "https://bills-api.parliament.uk/api/v1/Bills/2818")[2])["billId"] == 2818
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(f'[[jobs]]\nname="x"\nspiders=["camara_br"]\ncron="0 3 * * *"\n'
+                   f'replay=["{SNAPSHOT}", "{SNAPSHOT_2}"]\n')
+    [job] = load_jobs(cfg)
+    assert job.command()[-4:] == ["--replay", str(SNAPSHOT), "--replay", str(SNAPSHOT_2)]
+
+
 def test_relevance_is_multilingual_and_careful():
     assert score("Artificial Intelligence Act").score == 0.865
     assert score("Projet de loi sur l'intelligence artificielle").terms == ["intelligence artificielle"]
@@ -70,6 +95,12 @@ def test_relevance_is_multilingual_and_careful():
     assert score("Loi relative à l'IA").terms == ["ia"]
     assert score("Hearing", "We discussed AI. AI and machine learning.").score > 0.3
     assert score("x").at_least(0.7).score == 0.7  # a relevant parent's score is inherited
+    # Portuguese and Spanish terms the Brazilian and Chilean sources use
+    assert score("PL 2338/2023: Dispõe sobre o uso da Inteligência Artificial").score > 0.8
+    assert "sistemas de inteligencia artificial" in score("Regula", "o uso de sistemas de inteligência artificial").terms
+    assert score("Proyecto de ley", "regula las decisiones automatizadas y la IA generativa").terms == [
+        "decisiones automatizadas", "ia generativa"]
+    assert score("Boletín 18216-05", "ResumenIA: el proyecto").score == 0.0  # a field name is not AI
 
 
 def test_cron_and_schedule_config(tmp_path):
@@ -184,9 +215,10 @@ def test_conditional_requests_turn_304_into_the_stored_body(settings, store):
 
 def test_every_spider_declares_what_the_base_needs():
     assert set(SPIDERS) == {"europarl", "eurlex", "uk_legislation", "uk_bills", "congress", "govinfo", "senat",
-                            "assemblee", "ourcommons"}
+                            "assemblee", "ourcommons", "camara_br", "senado_br", "senado_cl", "camara_cl",
+                            "parlinfo_au", "parliament_za"}
     for name, cls in SPIDERS.items():
-        assert cls.jurisdiction in {"EU", "UK", "US", "FR", "CA"} and cls.routes, name
+        assert cls.jurisdiction in {"EU", "UK", "US", "FR", "CA", "BR", "CL", "AU", "ZA"} and cls.routes, name
         assert describe(name), name
 
 

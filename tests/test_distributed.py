@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.crawl_helpers import SNAPSHOT
-from tests.test_crawl_e2e import EXPECTED_ITEMS
+from tests.test_crawl_e2e import EXPECTED_ITEMS, REPLAY
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +104,7 @@ def test_two_crawlers_one_killed_every_document_arrives_once(tmp_path, redis_url
     from crawlers.distributed import ITEM_QUEUE, min_gaps, grants, prefix
 
     env = env_for(tmp_path, redis_url)
-    crawl = ("crawl", "--all", "--replay", str(SNAPSHOT), "--distributed", "--job", "t", "--min-relevance", "0",
+    crawl = ("crawl", "--all", *REPLAY, "--distributed", "--job", "t", "--min-relevance", "0",
              "--json")
     a = start(env, *crawl, log=tmp_path / "a.log")
     b = start(env, *crawl, log=tmp_path / "b.log")
@@ -187,6 +187,10 @@ def test_redis_missing_fails_loudly(tmp_path):
 def test_snapshot_export_is_complete_checksummed_and_idempotent(settings, small_corpus, tmp_path):
     from index import publish
 
+    from corpus.watches import WatchSpec, WatchStore
+
+    WatchStore(small_corpus).add(WatchSpec(name="alerts", query="facial recognition", email="officer@example.org",
+                                           webhook_url="https://hooks.example.org/x"), 0, None, "", 0.0)
     root = tmp_path / "snapshots"
     folder = publish.export_snapshot(small_corpus, settings.index_dir, root)
     info = publish.verify(folder)
@@ -199,6 +203,9 @@ def test_snapshot_export_is_complete_checksummed_and_idempotent(settings, small_
 
     replica = Store(folder)
     assert replica.db.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 0
+    # the replica serves the watch's feed, but where its alerts go stays on the writer
+    exported = WatchStore(replica).get("alerts")
+    assert exported.query == "facial recognition" and exported.email == "" and exported.webhook_url == ""
     assert len(replica.passages()) == info["passages"]
     replica.close()
     publish.verify(folder)  # opening it changed no byte

@@ -195,7 +195,7 @@ def test_every_page_is_clean_and_labelled(client, small_corpus):
     doc = small_corpus.documents()[0]
     pid = small_corpus.passages(doc.id)[1].id
     for url in ["/", f"/?q={QUERY}&jurisdiction=CN", "/compare", f"/compare?passage_id={pid}",
-                f"/compare?q={QUERY}", f"/documents/{doc.id}", "/corpus", "/documents/nope-0000000000"]:
+                f"/compare?q={QUERY}", f"/documents/{doc.id}", "/corpus", "/new", "/documents/nope-0000000000"]:
         r = client.get(url)
         assert r.headers["content-type"].startswith("text/html")
         page = _assert_clean(r.text)

@@ -63,7 +63,7 @@ def test_operators_in_user_text_are_plain_words(searcher, text):
 def test_facets_count_the_best_hits(searcher):
     res = searcher.search("generative artificial intelligence services", k=10)
     assert sum(res.facets["jurisdiction"].values()) >= len(res.hits)
-    assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status", "unit_type", "year"}
+    assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status", "unit_type", "year", "concept"}
     assert sum(res.facets["year"].values()) == sum(res.facets["jurisdiction"].values())  # every test document is dated
     assert sum(res.facets["unit_type"].values()) == sum(res.facets["jurisdiction"].values())  # every passage has a type
 
@@ -202,7 +202,15 @@ def test_relevance_cutoff_hides_weak_matches(searcher):
     cut = searcher.search("facial recognition technology", k=20, mode="semantic", min_score=threshold)
     assert [h.passage.id for h in cut.hits] == [h.passage.id for h in full.hits if h.score >= threshold]
     assert cut.below_cutoff > 0
-    assert searcher.search("facial recognition technology", k=20, min_score=0.9999).hits == []  # hybrid: dense score cut
+    assert searcher.search("facial recognition technology", k=20, mode="semantic", min_score=0.9999).hits == []
+    # hybrid keeps, whatever the cutoff, the passages that hold every word of the query
+    worded = searcher.search("facial recognition technology", k=20, min_score=0.9999)
+    from corpus.text import searchable, tokens
+
+    assert worded.hits and all({"facial", "recognition", "technology"} <= set(tokens(searchable(h.passage.locator, h.passage.text)))
+                               for h in worded.hits)
+    assert all(h.similarity is None or h.similarity < 0.9999 for h in worded.hits)
+    assert searcher.search("facial recognition zebra", k=20, min_score=0.9999).hits == []  # no passage holds all three
     assert searcher.search("facial recognition", k=5, mode="keyword", min_score=0.9999).hits  # BM25 is not cut
 
 

@@ -24,8 +24,21 @@ def test_congress_listings_follow_every_bill():
 
 def test_congress_bill_detail_and_text_versions():
     spider = make_spider(CongressSpider, settings={"AILEX_CONGRESS_API_KEY": "k-123"})
-    items, requests = run(spider, spider.parse_bill, f"{API}/bill/117/hr/21?format=json")
+    items, [actions] = run(spider, spider.parse_bill, f"{API}/bill/117/hr/21?format=json")
+    assert items == [] and actions.url == f"{API}/bill/117/hr/21/actions?format=json"  # the timeline first
+    assert actions.headers["X-Api-Key"] == b"k-123" and actions.meta["ailex_on_missing"] == "bill_record"
+    items, requests = run(spider, spider.parse_actions, actions.url, **actions.cb_kwargs)
     [bill] = items
+    # 10 actions, the same step reported by two systems once: introduced, referred, passed the House, to the Senate
+    assert len(bill.actions) == 9
+    assert [(a.date, a.stage.value) for a in bill.actions if a.stage.value != "other"] == [
+        ("2021-01-04", "introduced"), ("2021-01-04", "in_committee"), ("2021-01-05", "passed_first_chamber"),
+        ("2021-01-06", "in_committee")]
+    assert bill.actions[-1].body == "Homeland Security and Governmental Affairs Committee"
+    # without its actions (not published, 404) the bill is still recorded, with no timeline
+    [alone, _] = list(spider.bill_record(**actions.cb_kwargs))
+    assert (alone.source_url, alone.title, alone.actions) == (f"{API}/bill/117/hr/21?format=json",
+                                                              "FedRAMP Authorization Act", [])
     assert (bill.title, bill.doc_type, bill.date, bill.status, bill.language, bill.jurisdiction) == (
         "FedRAMP Authorization Act", "bill", "2021-01-04", "pending", "en", "US")
     assert bill.source_url == f"{API}/bill/117/hr/21?format=json"

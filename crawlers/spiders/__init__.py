@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from crawlers.spiders.assemblee import AssembleeSpider
+from crawlers.spiders.camara_br import CamaraBrSpider
+from crawlers.spiders.camara_cl import CamaraClSpider
 from crawlers.spiders.congress import CongressSpider
 from crawlers.spiders.eurlex import EurlexSpider
 from crawlers.spiders.europarl import EuroparlSpider
 from crawlers.spiders.govinfo import GovinfoSpider
 from crawlers.spiders.ourcommons import OurCommonsSpider
+from crawlers.spiders.parliament_za import ParliamentZaSpider
+from crawlers.spiders.parlinfo_au import ParlinfoAuSpider
+from crawlers.spiders.senado_br import SenadoBrSpider
+from crawlers.spiders.senado_cl import SenadoClSpider
 from crawlers.spiders.senat import SenatSpider
 from crawlers.spiders.uk_bills import UkBillsSpider
 from crawlers.spiders.uk_legislation import UkLegislationSpider
@@ -16,7 +22,8 @@ import sys
 SPIDERS = {
     cls.name: cls
     for cls in (EuroparlSpider, EurlexSpider, UkLegislationSpider, UkBillsSpider, CongressSpider, GovinfoSpider,
-                SenatSpider, AssembleeSpider, OurCommonsSpider)
+                SenatSpider, AssembleeSpider, OurCommonsSpider, CamaraBrSpider, SenadoBrSpider, SenadoClSpider,
+                CamaraClSpider, ParlinfoAuSpider, ParliamentZaSpider)
 }
 
 

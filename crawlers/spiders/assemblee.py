@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import re
 
+from crawlers.actions import FRANCE, action, chamber_passages
 from crawlers.items import Link
 from crawlers.spiders.base import (AilexSpider, StructureError, clean, french_dates, require, strict,
                                    utf8_first)
 
 BASE = "http://www.assemblee-nationale.fr"
+_DATE = r"\d{1,2}(?:er)? [a-zéû]+ \d{4}"
+# the dated steps an old-layout dossier page states in running text, in page order
+STEPS = re.compile(
+    rf"(?:Projet|Proposition) de loi[^.;]{{0,400}}?, (?:adopté|modifié|rejeté)e?[^.;]{{0,200}}? par (?:l'Assemblée nationale|le Sénat),? le {_DATE} ?, TA n° ?\d+"
+    rf"|(?:Projet|Proposition) de loi(?:(?!TA n°)[^.;]){{0,400}}?, n° ?\d+, déposée? (?:à l'Assemblée nationale |au Sénat )?le {_DATE}"
+    rf"|Rapport n° ?\d+[^.;]{{0,160}}? déposé le {_DATE}"
+    rf"|Décision n° ?[\w-]+ DC du {_DATE}"
+    rf"|Loi n° ?[\d-]+ du {_DATE}")
 DOC_KINDS = (("/projets/", "bill"), ("/propositions/", "bill"), ("/rapports/", "committee_report"),
              ("/ta/", "bill"))
 
@@ -75,6 +84,13 @@ class AssembleeSpider(AilexSpider):
         deposit = re.search(r"déposée? (?:à l'Assemblée nationale |au Sénat )?le (\d{1,2}(?:er)? \w+ \d{4})", body)
         dates = french_dates(deposit.group(1)) if deposit else french_dates(body)[:1]
         loi = re.search(r"Loi n° ?([\d-]+) du (\d{1,2}(?:er)? \w+ \d{4})", body)
+        actions = []  # the steps the page states, oldest first
+        for m in STEPS.finditer(re.sub(r"\b1 er\b", "1er", body)):
+            step = m.group(0)
+            who = "Sénat" if "par le Sénat" in step else "Conseil constitutionnel" if step.startswith("Décision") \
+                else "Assemblée nationale"
+            actions.append(action(french_dates(step)[-1], step, FRANCE, body=who, source_url=response.url))
+        actions = chamber_passages(actions)
         item = self.item(
             source_url=response.url, title=title, doc_type="procedure", language="fr",
             date=dates[0] if dates else "", status="enacted" if loi else "pending", response=response,
@@ -83,7 +99,7 @@ class AssembleeSpider(AilexSpider):
                          "texts": "; ".join(u.rsplit("/", 1)[-1].removesuffix(".asp") for u in docs)},
             text=body,
             links=[Link(kind if kind != "bill" else "text", u) for u, kind in docs.items()]
-            + [Link("other_chamber", u) for u in dict.fromkeys(senat)],
+            + [Link("other_chamber", u) for u in dict.fromkeys(senat)], actions=actions,
         )
         yield item
         if self.wants_documents(item.relevance):

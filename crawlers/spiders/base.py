@@ -6,7 +6,9 @@ A spider declares:
   `-a urls=URL,URL` (CLI: `ailex crawl SPIDER --arg urls=…`);
 - `routes`: (regex, callback name) pairs; `self.request(url)` picks the callback from the URL,
   so seeds and followed links go through the same parser whatever page they are;
-- callbacks that yield `DocumentItem`s (via `self.item(...)`) and requests.
+- callbacks that yield `DocumentItem`s (via `self.item(...)`, with `actions=` when the source
+  publishes the bill's steps) and requests; `self.request(url, on_missing="method")` names what
+  to yield when that page cannot be had, so a chain missing one link still yields its record.
 
 Strictness (after Open States' ScrapeError): a callback that finds nothing where the page must
 have something calls `self.structure_error(response, what)` — counted in the run statistics and
@@ -64,9 +66,15 @@ class AilexSpider(scrapy.Spider):
         raise ValueError(f"{self.name}: no route for {url}")
 
     def request(self, url: str, callback=None, *, meta: dict | None = None, headers: dict | None = None,
-                priority: int = 0, **cb_kwargs: Any) -> scrapy.Request:
+                priority: int = 0, on_missing: str | None = None, **cb_kwargs: Any) -> scrapy.Request:
+        """`on_missing` names a method called with the same keyword arguments when the page cannot be
+        had (404, failure): it yields what can be said without it (the record without its steps,
+        a document's metadata without its text), so a missing link of a chain loses nothing else."""
+        meta = dict(meta or {})
+        if on_missing:
+            meta["ailex_on_missing"] = on_missing
         return scrapy.Request(
-            url, callback=callback or self.route(url), errback=self.on_error, meta=meta or {},
+            url, callback=callback or self.route(url), errback=self.on_error, meta=meta,
             headers=headers, priority=priority, cb_kwargs=cb_kwargs,
         )
 
@@ -80,7 +88,18 @@ class AilexSpider(scrapy.Spider):
         Listings are always walked; `-a fetch_all=1` fetches documents of every record."""
         return str(getattr(self, "fetch_all", "")).lower() in ("1", "true", "yes") or relevance >= self.min_relevance
 
-    def on_error(self, failure) -> None:
+    def on_error(self, failure) -> list:
+        self._count_error(failure)
+        fallback = failure.request.meta.get("ailex_on_missing") if getattr(failure, "request", None) else None
+        if not fallback:
+            return []
+        try:
+            return list(getattr(self, fallback)(**failure.request.cb_kwargs) or [])
+        except StructureError as exc:
+            self.structure_error(failure.request.url, str(exc))
+            return []
+
+    def _count_error(self, failure) -> None:
         stats = self.crawler.stats
         if failure.check(HttpError):
             response = failure.value.response
@@ -251,3 +270,21 @@ def french_date(text: str | None) -> str:
     if not m or m.group(2).lower() not in FRENCH_MONTHS:
         return ""
     return f"{int(m.group(3)):04d}-{FRENCH_MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"
+
+
+SPANISH_MONTHS = {
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
+    "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+}
+
+
+def spanish_date(text: str | None) -> str:
+    """'Miércoles 22 de Abril, 2026' / '16 de junio de 2026' / '03/06/2026' (day first) → ISO; '' if none."""
+    text = clean(text)
+    m = re.search(r"(\d{1,2})\s+de\s+([a-zé]+),?\s+(?:de\s+)?(\d{4})", text, re.I)
+    if m and m.group(2).lower() in SPANISH_MONTHS:
+        return f"{int(m.group(3)):04d}-{SPANISH_MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"
+    m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", text)
+    if m:
+        return f"{int(m.group(3)):04d}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+    return iso_date(text)

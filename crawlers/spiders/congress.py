@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from corpus.actions import Stage
+
+from crawlers.actions import CONGRESS, action
 from crawlers.items import Link
 from crawlers.spiders.base import AilexSpider, StructureError, load_json, require, strict
 
@@ -30,6 +33,7 @@ class CongressSpider(AilexSpider):
     )
     routes = (
         (r"api\.congress\.gov/v3/bill/\d+/[a-z]+/\d+/text\b", "parse_text_versions"),
+        (r"api\.congress\.gov/v3/bill/\d+/[a-z]+/\d+/actions\b", "parse_actions"),
         (r"api\.congress\.gov/v3/bill/\d+/[a-z]+/\d+\?", "parse_bill"),
         (r"api\.congress\.gov/v3/bill(/\d+(/[a-z]+)?)?/?\?", "parse_listing"),
         (r"congress\.gov/\d+/bills/", "parse_text"),
@@ -68,13 +72,44 @@ class CongressSpider(AilexSpider):
     @strict
     def parse_bill(self, response):
         bill = require(load_json(response).get("bill"), "bill record")
-        congress, btype, number = str(bill["congress"]), require(bill.get("type"), "bill type"), str(bill["number"])
+        require(bill.get("type"), "bill type")
+        actions_url = (bill.get("actions") or {}).get("url")
+        if actions_url:  # the bill's timeline first; without it the record is still stored
+            yield self.request(actions_url, bill=bill, bill_url=response.url, on_missing="bill_record")
+        else:
+            yield from self.bill_record(bill, response.url)
+
+    @strict
+    def parse_actions(self, response, bill: dict, bill_url: str):
+        rows = load_json(response).get("actions")
+        if rows is None:
+            raise StructureError("no actions key")
+        origin = (bill.get("originChamber") or "").lower()
+        seen, actions = set(), []
+        for row in sorted(reversed(rows), key=lambda r: (r.get("actionDate") or "", r.get("actionTime") or "")):  # newest first
+            text = " ".join((row.get("text") or "").split())
+            key = (row.get("actionDate"), text)
+            if not text or key in seen:  # the same step reported by several source systems
+                continue
+            seen.add(key)
+            committees = "; ".join(c.get("name", "") for c in row.get("committees") or [])
+            a = action(require(row.get("actionDate"), "actionDate"), text, CONGRESS,
+                       body=committees or (row.get("sourceSystem") or {}).get("name", ""), source_url=bill_url,
+                       classify_text=f"{row.get('type') or ''}: {text}".lower())
+            chamber = "senate" if " in senate" in text.lower() else "house" if " in house" in text.lower() else ""
+            if a.stage == Stage.passed_first_chamber and origin and chamber and chamber != origin:
+                a = a.model_copy(update={"stage": Stage.passed_second_chamber})
+            actions.append(a)
+        yield from self.bill_record(bill, bill_url, actions)
+
+    def bill_record(self, bill: dict, bill_url: str, actions: list | None = None):
+        congress, btype, number = str(bill["congress"]), bill["type"], str(bill["number"])
         label = bill_label(btype, number)
         title = bill.get("title") or label
         text_url = (bill.get("textVersions") or {}).get("url")
         latest = bill.get("latestAction") or {}
         item = self.item(
-            source_url=response.url, title=title, doc_type="bill", language="en",
+            source_url=bill_url, title=title, doc_type="bill", language="en",
             date=bill.get("introducedDate") or "",
             status="enacted" if bill.get("laws") else "pending",
             identifiers={"congress": congress, "bill_type": btype, "bill_number": number,
@@ -82,11 +117,11 @@ class CongressSpider(AilexSpider):
                          "policy_area": (bill.get("policyArea") or {}).get("name", ""),
                          "latest_action": latest.get("text", "")[:300]},
             text=" ".join([(bill.get("policyArea") or {}).get("name", ""), latest.get("text", "")]),
-            links=[Link("text_versions", text_url)] if text_url else [],
+            links=[Link("text_versions", text_url)] if text_url else [], actions=actions or [],
         )
         yield item
         if text_url:  # the list of text versions is cheap metadata; the texts are fetched if relevant
-            yield self.request(text_url, bill_url=response.url, bill_title=title, relevance=item.relevance,
+            yield self.request(text_url, bill_url=bill_url, bill_title=title, relevance=item.relevance,
                                identifiers=item.identifiers)
 
     @strict

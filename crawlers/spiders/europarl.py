@@ -18,6 +18,7 @@ import re
 
 from parsel import Selector
 
+from crawlers.actions import OEIL as OEIL_EVENTS, action
 from crawlers.items import Link
 from crawlers.spiders.base import AilexSpider, StructureError, clean, iso_date, load_json, require, strict
 
@@ -161,6 +162,15 @@ class EuroparlSpider(AilexSpider):
         if not events:
             raise StructureError("no key events table")
         dates = [iso_date(clean(r.xpath("td[1]//text()").get()), "%d/%m/%Y") for r in events]
+        actions = []  # the key events are the procedure's timeline
+        for row, day in zip(events, dates):
+            what = clean(" ".join(row.xpath("td[2]//text()").getall()))
+            if not (day and what):
+                continue
+            ref = clean(" ".join(row.xpath("td[3]//text()").getall()))
+            link = row.xpath(".//a[contains(@href, '/doceo/document/') or contains(@href, 'eur-lex')]/@href").get()
+            actions.append(action(day, f"{what} ({ref})" if ref else what, OEIL_EVENTS, body=event_body(what),
+                                  source_url=response.urljoin(link) if link else OEIL + reference, classify_text=what))
         dates = [x for x in dates if x]
         urls = [response.urljoin(u) for u in response.xpath(
             "//table//a[contains(@href, '/doceo/document/')]/@href").getall()]
@@ -170,7 +180,7 @@ class EuroparlSpider(AilexSpider):
             date=min(dates) if dates else "", status=status_of(status), response=response,
             identifiers={"procedure": reference, "procedure_type": proc_type.group(1).strip() if proc_type else "",
                          "oeil_status": status, "last_event": max(dates) if dates else ""},
-            links=[Link(doceo_type(doceo_id(u)), u) for u in docs],
+            links=[Link(doceo_type(doceo_id(u)), u) for u in docs], actions=actions,
         )
         yield item
         if self.wants_documents(item.relevance):
@@ -196,6 +206,18 @@ class EuroparlSpider(AilexSpider):
             parent_relevance=relevance,
             links=[Link("procedure", OEIL + procedure)] if procedure else [],
         )
+
+
+def event_body(event: str) -> str:
+    """Who acted in a Legislative Observatory key event."""
+    e = event.lower()
+    if "council" in e:
+        return "Council of the EU"
+    if "proposal published" in e or "commission" in e:
+        return "European Commission"
+    if "official journal" in e or "final act signed" in e:
+        return "European Parliament and Council"
+    return "European Parliament"
 
 
 def status_of(oeil_status: str) -> str:

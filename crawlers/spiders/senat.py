@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from crawlers.actions import FRANCE, action, chamber_passages
 from crawlers.items import Link
 from crawlers.spiders.base import (AilexSpider, StructureError, clean, french_dates, require, strict,
                                    utf8_first)
@@ -82,6 +83,7 @@ class SenatSpider(AilexSpider):
             elif "assemblee-nationale.fr" in url and "/dossiers/" in url:
                 an.append(url)
         texts, reports, an = (list(dict.fromkeys(x)) for x in (texts, reports, an))
+        actions = self.timeline(response)
         item = self.item(
             source_url=response.url, title=long_title or short, doc_type="procedure", language="fr",
             date=dates[0] if dates else "", status="enacted" if loi else "pending", response=response,
@@ -91,12 +93,32 @@ class SenatSpider(AilexSpider):
                          "accelerated": "yes" if "Procédure accélérée" in text else ""},
             text=text,
             links=[Link("text", u) for u in texts] + [Link("committee_report", u) for u in reports]
-            + [Link("other_chamber", u) for u in an],
+            + [Link("other_chamber", u) for u in an], actions=actions,
         )
         yield item
         if self.wants_documents(item.relevance):
             for u in texts + reports:
                 yield self.request(u, dossier_url=response.url, relevance=item.relevance)
+
+    def timeline(self, response) -> list:
+        """The dossier's steps: each dated entry of its timeline blocks (reading, chamber, what happened)."""
+        actions, reading, chamber = [], "", ""
+        for block in response.xpath("//div[starts-with(@id, 'timeline-')]"):
+            em = clean(block.xpath("string(.//div[@class='picto']/em)").get())
+            if em:  # a new reading (big block): its chamber, or the reading itself (CMP)
+                reading = em
+                chamber = clean(block.xpath("string(h4)").get()).split("(")[0].strip() or em
+            for li in block.xpath(".//li[not(.//li)]"):
+                text = clean(li.xpath("string()").get())
+                dates = french_dates(text)
+                if not dates:
+                    continue
+                link = li.xpath(".//a/@href").get()
+                by = "Sénat" if "par le Sénat" in text else "Assemblée nationale" if "par l'Assemblée" in text else chamber
+                actions.append(action(dates[-1], text, FRANCE, body=by,
+                                      source_url=response.urljoin(link) if link else response.url,
+                                      classify_text=text if not reading else f"{text} ({reading})"))
+        return chamber_passages(actions)
 
     @strict
     def parse_document(self, response, dossier_url: str = "", relevance: float = 0.0):

@@ -7,6 +7,9 @@ for AI-relevant bills only; every publication is recorded as a document with its
 """
 from __future__ import annotations
 
+from corpus.actions import Stage
+
+from crawlers.actions import UK_BILLS, action
 from crawlers.items import Link
 from crawlers.spiders.base import AilexSpider, StructureError, clean, load_json, require, strict
 
@@ -67,6 +70,18 @@ class UkBillsSpider(AilexSpider):
             raise StructureError("no items in stages")
         bill_id = bill["billId"]
         sittings = sorted(s["date"][:10] for st in data["items"] for s in st.get("stageSittings") or [] if s.get("date"))
+        origin = bill.get("originatingHouse") or ""
+        actions = []
+        for st in data["items"]:
+            for sitting in st.get("stageSittings") or []:  # a stage not yet sat has no date: not an action yet
+                if not sitting.get("date"):
+                    continue
+                a = action(sitting["date"][:10], f"{clean(st.get('description'))} ({st.get('house') or ''})", UK_BILLS,
+                           body=f"House of {st['house']}" if st.get("house") in ("Commons", "Lords") else (st.get("house") or ""),
+                           source_url=f"{bill_page(bill_id)}/stages", classify_text=clean(st.get("description")))
+                if a.stage == Stage.passed_first_chamber and origin and st.get("house") not in (origin, "Unassigned"):
+                    a = a.model_copy(update={"stage": Stage.passed_second_chamber})  # third reading in the second house
+                actions.append(a)
         stage = bill.get("currentStage") or {}
         status = ("withdrawn" if bill.get("billWithdrawn") else "defeated" if bill.get("isDefeated")
                   else "enacted" if bill.get("isAct") else "pending")
@@ -78,7 +93,7 @@ class UkBillsSpider(AilexSpider):
                          "stages": "; ".join(f"{st.get('abbreviation')} {st.get('house')}" for st in data["items"]),
                          "originating_house": bill.get("originatingHouse") or ""},
             text=" ".join([clean(bill.get("longTitle")), clean(bill.get("summary"))]),
-            links=[Link("publications", f"{API}/Bills/{bill_id}/Publications")],
+            links=[Link("publications", f"{API}/Bills/{bill_id}/Publications")], actions=actions,
         )
         yield item
         yield self.request(f"{API}/Bills/{bill_id}/Publications", bill_title=bill["shortTitle"],

@@ -84,7 +84,12 @@ def extract_xml(data: bytes) -> Extraction:
     root = parse(data)
     name = local(root)
     ns = etree.QName(root).namespace or ""
-    if name == "Bill" and root.find("Identification") is not None:
+    from pipeline.speeches import hansard_blocks  # (issue 17) debates: one block run per speech
+
+    hansard = hansard_blocks(root)
+    if hansard is not None:
+        blocks, method = hansard
+    elif name == "Bill" and root.find("Identification") is not None:
         blocks = _walk_dialect(root, PARL_CA)
         method = "xml:parl.ca"
     elif "legislation.gov.uk" in ns:

@@ -1,28 +1,28 @@
 """GET /api/compare: one provision, the best matching passage in each jurisdiction."""
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import Response
 
-from index.compare import UnknownPassage, compare, write_csv
+from index.compare import UnknownPassage, compare
 from search_api.deps import SearcherDep
+from search_api.exports import export_response, openapi_content
+from search_api.exports.tables import compare_table
 from search_api.params import MAX_QUERY, FiltersDep
 from search_api.schemas import CompareMatch, CompareResponse
 
 router = APIRouter(prefix="/api", tags=["compare"])
 
-@router.get("/compare", response_model=CompareResponse,
-            responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv."}})
+@router.get("/compare", response_model=CompareResponse, responses=openapi_content("The best passage per jurisdiction."))
 def compare_route(
     searcher: SearcherDep,
     filters: FiltersDep,
     q: Annotated[str | None, Query(min_length=1, max_length=MAX_QUERY, description="A provision as free text.")] = None,
     passage_id: Annotated[int | None, Query(ge=1, description="Or an existing passage to compare from.")] = None,
-    format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv, with full citations.")] = "json",
+    format: Annotated[Literal["json", "csv", "md", "docx"], Query(
+        description="json (default), or a file with full citations: csv, md (Markdown), docx (Word).")] = "json",
 ):
     """For a provision (free text or a passage id), the best passage in each jurisdiction,
     best first; `jurisdiction=` narrows the columns, other filters narrow every column."""
@@ -43,7 +43,4 @@ def compare_route(
     )
     if format == "json":
         return body
-    buf = io.StringIO()
-    write_csv(result, today, buf)
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="ailex-compare.csv"'})
+    return export_response(compare_table(result), format)

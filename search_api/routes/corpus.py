@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse
 
 from search_api.deps import CrawlStateDep, SettingsDep, StoreDep
 from search_api.routes.health import index_info
-from search_api.schemas import CorpusOut, CrawlRunOut
+from corpus.activity import ai_activity
+from search_api.schemas import ActivityOut, CorpusOut, CrawlRunOut
 from search_api.views import templates
 
 router = APIRouter(tags=["corpus"])
@@ -34,6 +35,8 @@ def corpus_summary(request: Request, store, crawl, settings) -> CorpusOut:
             finished_at=r.finished_at.isoformat(timespec="minutes") if r.finished_at else None, replay=r.replay,
             message=r.message, **{k: int(r.stats.get(k, 0) or 0) for k in ("items", "new", "changed", "failed")},
         ) for r in crawl.latest_runs()],
+        ai_activity=[ActivityOut(**a.model_dump(exclude={"schema_version"}))
+                     for a in ai_activity(store, settings.crawl_min_relevance)],
     )
 
 

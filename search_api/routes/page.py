@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from index.concept_tags import UnknownConcept
+from index.landscape import concept_passages
 from index.search import IndexMissing
 from search_api.deps import get_searcher
 from search_api.params import MAX_QUERY, FiltersDep, ModeParam
@@ -31,7 +33,7 @@ def page(
     if sorted(parse_qsl(request.url.query, keep_blank_values=True)) != sorted(state.pairs()):
         # the form submits every field, empty ones too: one canonical URL per search keeps permalinks short
         return RedirectResponse(state.url(), status_code=303)
-    error, result, options = None, None, {}
+    error, result, options, status = None, None, {}, 200
     try:
         searcher = get_searcher(request)
     except Exception as exc:  # index not built yet: the page says so instead of failing
@@ -39,12 +41,18 @@ def page(
     if searcher is not None:
         columns = searcher.snapshot.columns
         options = {c: columns.values(c) for c in ("language", "jurisdiction", "doc_type", "status", "unit_type")}
-        if state.q:
-            try:
+        if searcher.snapshot.concepts is not None:
+            options["concept"] = searcher.snapshot.concepts.ids
+        try:
+            if state.q:
                 result = SearchResponse.from_result(searcher.search(state.q, k=k, filters=filters, mode=mode,
                                                                        diversify=diversify or None))
-            except IndexMissing as exc:
-                error = str(exc)
+            elif filters.concept:  # issue 14: no query, a concept: its passages, strongest first (landscape cells)
+                result = SearchResponse.from_result(concept_passages(searcher, filters, k))
+        except IndexMissing as exc:
+            error = str(exc)
+        except (UnknownConcept, LookupError) as exc:
+            error, status = str(exc), 422
     titles = {}
     for doc_id in filters.document_id:
         if searcher is not None and doc_id in searcher.snapshot.documents:
@@ -61,4 +69,4 @@ def page(
         "groups": group_by_document(result.results) if result else [], "facets": facets,
         "chips": state.chips(titles), "clear_url": state.cleared(),
         "api_url": state.api_url(),
-    })
+    }, status_code=status)

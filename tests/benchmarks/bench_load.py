@@ -63,9 +63,8 @@ def build_small(folder: Path) -> Path:
     from corpus.importer import import_csv
     from corpus.settings import Settings
     from corpus.store import Store
-    from index.build import update_index
+    from index.ingest import Ingest
     from pipeline.encoders import FakeEncoder
-    from pipeline.process import process_pending
     from tests.conftest import SHARED, SMALL_DOCS, write_csv
 
     with open(SHARED / "corpus" / "documents.csv", newline="", encoding="utf-8") as f:
@@ -74,8 +73,7 @@ def build_small(folder: Path) -> Path:
     settings = Settings(data_dir=folder / "data", encoder="fake")
     store = Store(settings.data_dir)
     import_csv(store, write_csv(folder / "small.csv", [dict(rows[p], path=str(SHARED / "corpus" / p)) for p in SMALL_DOCS]))
-    process_pending(store, settings)
-    update_index(settings, store, FakeEncoder())
+    Ingest(settings, store, FakeEncoder()).run()
     store.close()
     return settings.data_dir
 

@@ -209,11 +209,11 @@ class Ailex:
         self.searcher = None
 
     def ingest(self) -> dict:
-        from index.build import update_index
+        from index.ingest import Ingest
 
         load = load1()
         t0 = time.perf_counter()
-        report = update_index(self.settings, self.store, self.encoder, rebuild=True)
+        report = Ingest(self.settings, self.store, self.encoder).publish(rebuild=True)
         secs = time.perf_counter() - t0
         return {"seconds": secs, "vectors": report.added, "embedded": report.embedded, "passages": report.count,
                 "load1_before": load, "load1_after": load1()}
@@ -226,7 +226,7 @@ class Ailex:
     def search(self, query: str, lang: str, mode: str, min_score: float | None = None) -> list[tuple[str, str]]:
         from index.metadata import Filters
 
-        self.searcher._qcache.clear()  # every call embeds its query: no cache hits
+        self.searcher.clear_caches()  # every call embeds its query: no cache hits
         result = self.searcher.search(query, k=K, filters=Filters(language=[lang]), mode=mode, min_score=min_score)
         return [(h.passage.language, h.passage.text) for h in result.hits]
 

@@ -41,6 +41,7 @@ def benches(out: Path, quick: bool) -> list[tuple[str, list[str]]]:
             ("scale", ["bench_scale.py", "--quick"]),
             ("embed", ["bench_embed.py", "--quick"]),
             ("peer", ["bench_peer.py", "--quick"]),
+            ("watches", ["bench_watches.py", "--quick"]),
         ]
     return [
         ("ingest", ["bench_ingest.py", "--keep", str(data)]),
@@ -49,6 +50,9 @@ def benches(out: Path, quick: bool) -> list[tuple[str, list[str]]]:
         ("scale", ["bench_scale.py"]),
         ("peer", ["bench_peer.py"]),
         ("distributed", ["bench_distributed.py"]),
+        ("crosswalk", ["bench_crosswalk.py", "--data", str(data)]),  # issue 15: needs the real-model index
+        ("watches", ["bench_watches.py", "--data", str(data)]),
+        ("concepts", ["bench_concepts.py", "--data", str(data)]),  # issue 14: needs the real-model index
     ]
 
 
@@ -138,7 +142,7 @@ def section(out: Path, name: str, status: dict[str, dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke sizes (CI); implies not writing BENCHMARKS.md")
-    ap.add_argument("--only", help="comma-separated benchmark names (ingest, embed, load, scale, peer, distributed)")
+    ap.add_argument("--only", help="comma-separated benchmark names (ingest, embed, load, scale, peer, distributed, watches)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--check", action="store_true", help=f"fail on a {REGRESSION:g}x ratio regression against "
                     f"{BASELINE.name}")
