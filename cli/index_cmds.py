@@ -48,6 +48,7 @@ def search_cmd(
     jurisdiction: list[str] = typer.Option(None, "--jurisdiction", help="e.g. EU, BR, US-CO."),
     doc_type: list[str] = typer.Option(None, "--doc-type", help="act, bill, resolution, …"),
     status: list[str] = typer.Option(None, "--status", help="in_force, pending, …"),
+    unit_type: list[str] = typer.Option(None, "--unit-type", help="article, recital, annex, definition, heading, footnote, other."),
     date_from: str = typer.Option(None, "--from", help="Documents dated on or after YYYY-MM-DD."),
     date_to: str = typer.Option(None, "--to", help="Documents dated on or before YYYY-MM-DD."),
     mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
@@ -58,14 +59,19 @@ def search_cmd(
 ) -> None:
     """Search passages from the command line."""
     from index.metadata import Filters
+    from pipeline.units import UNIT_TYPES
 
     if mode not in MODES:
         fail(f"--mode must be one of {', '.join(MODES)}")
+    unit_types = [v.lower() for v in split_values(unit_type)]
+    if unknown := [v for v in unit_types if v not in UNIT_TYPES]:
+        fail(f"--unit-type: unknown value {unknown[0]!r} (one of {', '.join(UNIT_TYPES)})")
     try:
         filters = Filters(
             language=split_values(lang), jurisdiction=split_values(jurisdiction), doc_type=split_values(doc_type),
             status=split_values(status), date_from=date.fromisoformat(date_from) if date_from else None,
-            date_to=date.fromisoformat(date_to) if date_to else None, concept=split_values(concept),
+            date_to=date.fromisoformat(date_to) if date_to else None, unit_type=unit_types,
+            concept=split_values(concept),
         )
     except ValueError as exc:
         fail(f"bad date: {exc}")
@@ -88,7 +94,7 @@ def search_cmd(
         # hybrid scores are reciprocal ranks (~0.016): the similarity says more to a reader
         shown = h.similarity if h.similarity is not None and mode == "hybrid" else h.score
         typer.secho(f"\n{h.rank}. [{shown:.3f}] {d.jurisdiction} · {d.doc_type} · {d.status} · {d.date} · "
-                    f"{h.passage.language} · {h.passage.locator or '—'}"
+                    f"{h.passage.language} · {h.passage.unit_type or '—'} · {h.passage.locator or '—'}"
                     + (f" · p. {h.passage.page_start}" if h.passage.page_start else ""), bold=True)
         typer.echo(f"   {d.title[:110]}")
         text = " ".join(h.passage.text.split())

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from corpus import jurisdictions
 
 SCHEMA_VERSION = 1
 
@@ -45,6 +47,12 @@ class DocumentMeta(Record):
     source_url: str = ""
     identifiers: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("jurisdiction")
+    @classmethod
+    def _one_code(cls, value: str) -> str:
+        """ISO 3166 codes whatever the source wrote ("UK" → "GB"): corpus/jurisdictions.py."""
+        return jurisdictions.normalize(value)
+
 
 class Document(DocumentMeta):
     id: str
@@ -53,6 +61,9 @@ class Document(DocumentMeta):
     current_version: int | None = None
     processing_status: ProcessingStatus = ProcessingStatus.pending
     reason: str = ""
+    # the document's family (its formats, translations, readings and versions: corpus/families.py);
+    # derived, not stored: filled in a snapshot's document table and by the API
+    family: str = ""
 
 
 class Version(Record):
@@ -77,6 +88,8 @@ class PassageDraft(Record):
     locator: str = ""
     page_start: int | None = None
     page_end: int | None = None
+    # article, recital, annex, definition, heading, footnote or other (pipeline/units.py decides)
+    unit_type: str = "other"
 
     @property
     def words(self) -> int:

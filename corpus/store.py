@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from corpus import jurisdictions
 from corpus.models import (
     SCHEMA_VERSION,
     Document,
@@ -71,7 +72,8 @@ CREATE TABLE IF NOT EXISTS passages (
     text_sha TEXT NOT NULL,
     duplicate_of INTEGER,
     active INTEGER NOT NULL DEFAULT 1,
-    schema_version INTEGER NOT NULL
+    schema_version INTEGER NOT NULL,
+    unit_type TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS passages_active ON passages(active, id);
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(document_id, seq);
@@ -133,6 +135,24 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self.db.executescript(SCHEMA)  # DDL only, idempotent; executescript manages its own transaction
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added since a store was created, added in place (idempotent): an existing
+        database keeps its rows; `pipeline.units.backfill_unit_types` fills the unit types of
+        passages written before they existed (the next `ailex index` runs it)."""
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(passages)")}
+        if "unit_type" not in columns:
+            with self.transaction() as db:
+                db.execute("ALTER TABLE passages ADD COLUMN unit_type TEXT NOT NULL DEFAULT ''")
+        # one code per jurisdiction ("UK" → "GB"); document ids stay as they are (they name the
+        # document in links, snapshots and URLs), so nothing that refers to one has to change
+        renamed = {v: jurisdictions.normalize(v) for (v,) in self.db.execute("SELECT DISTINCT jurisdiction FROM documents")}
+        if any(old != new for old, new in renamed.items()):
+            with self.transaction() as db:
+                for old, new in renamed.items():
+                    if old != new:
+                        db.execute("UPDATE documents SET jurisdiction=? WHERE jurisdiction=?", (new, old))
 
     # -- connections -------------------------------------------------------
     @property
@@ -183,8 +203,9 @@ class Store:
     # -- documents and versions ---------------------------------------------
     def upsert_document(self, meta: DocumentMeta) -> Document:
         now = utcnow().isoformat()
-        doc_id = document_id_for(meta.jurisdiction, meta.source_key)
         with self.transaction() as db:
+            # a known source keeps its id, even when its jurisdiction's spelling changed ("uk-…" ids stay)
+            doc_id = self._id_for_source(db, meta.source_key) or document_id_for(meta.jurisdiction, meta.source_key)
             db.execute(
                 """INSERT INTO documents (id, source_key, title, jurisdiction, doc_type, status, language,
                        date, source_url, identifiers, created_at, updated_at, schema_version)
@@ -203,6 +224,15 @@ class Store:
                  now, now, SCHEMA_VERSION),
             )
         return self.get_document(doc_id)
+
+    @staticmethod
+    def _id_for_source(db: sqlite3.Connection, source_key: str) -> str | None:
+        row = db.execute("SELECT id FROM documents WHERE source_key=?", (source_key,)).fetchone()
+        return row[0] if row else None
+
+    def document_id_by_source(self, source_key: str) -> str | None:
+        """The id of the document stored from `source_key`, or None."""
+        return self._id_for_source(self.db, source_key)
 
     def add_version(
         self, document_id: str, data: bytes, content_type: str, filename: str
@@ -286,14 +316,14 @@ class Store:
         One transaction: a reader sees the old passages or the new ones, never a mix."""
         rows = [
             (version.document_id, version.id, d.seq, d.text, d.language, d.locator, d.page_start,
-             d.page_end, text_sha(d.text), SCHEMA_VERSION)
+             d.page_end, text_sha(d.text), SCHEMA_VERSION, d.unit_type)
             for d in drafts
         ]
         with self.transaction() as db:
             db.execute("UPDATE passages SET active=0 WHERE document_id=? AND active=1", (version.document_id,))
             db.executemany(
                 """INSERT INTO passages (document_id, version_id, seq, text, language, locator, page_start,
-                       page_end, text_sha, schema_version) VALUES (?,?,?,?,?,?,?,?,?,?)""",
+                       page_end, text_sha, schema_version, unit_type) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
                 rows,
             )
         return len(rows)
@@ -315,6 +345,17 @@ class Store:
 
     def passages_by_ids(self, ids: Sequence[int]) -> dict[int, Passage]:
         return {r["id"]: _passage(r) for r in self._rows_by_ids("*", ids)}
+
+    def passages_without_unit_type(self, limit: int = 5000) -> list[Passage]:
+        """Active passages written before unit types existed (the migration's backlog)."""
+        rows = self.db.execute("SELECT * FROM passages WHERE active=1 AND unit_type='' ORDER BY id LIMIT ?", (limit,))
+        return [_passage(r) for r in rows]
+
+    def set_unit_types(self, types: dict[int, str]) -> None:
+        """Fill in the derived unit type of passages stored without one (the text never changes)."""
+        with self.transaction() as db:
+            db.executemany("UPDATE passages SET unit_type=? WHERE id=? AND unit_type=''",
+                           [(t, pid) for pid, t in types.items()])
 
     def active_passage_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM passages WHERE active=1 ORDER BY id")]

@@ -23,7 +23,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from corpus.actions import ActionStore, digest, in_order
 from corpus.crawl_state import CrawlState, DocumentLink
 from corpus.models import DocumentMeta, Version
-from corpus.store import Store, document_id_for
+from corpus.store import Store
 
 from crawlers.actions import status_for
 from crawlers.items import DocumentItem
@@ -95,12 +95,7 @@ def store_item(store: Store, state: CrawlState, item: DocumentItem, spider: str,
         count("ailex/off_topic")
         state.remember(item.source_url, spider, item.relevance, item.ai_terms, sha, None)
         return "off_topic", None
-    doc_id = document_id_for(meta.jurisdiction, meta.source_key)
-    try:
-        store.get_document(doc_id)
-        existed = True
-    except KeyError:
-        existed = False
+    existed = store.document_id_by_source(meta.source_key) is not None
     previous = state.seen(item.source_url)
     doc = store.upsert_document(meta)
     new_version, version = False, None

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.families import documents_with_families
 from corpus.models import Passage
 from corpus.settings import Settings
 from corpus.store import Store, text_sha
@@ -208,7 +209,7 @@ def update_index(
     encoder = encoder or load_encoder(settings)
     prev = _previous(settings, encoder, rebuild)
     active = np.array(store.active_passage_ids(), np.int64)
-    documents = DocumentTable(store.documents())
+    documents = DocumentTable(documents_with_families(store))  # each with its family id (corpus/families.py)
     canonical = store.duplicate_map()
     lap("read store")
 

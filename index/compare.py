@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 
 from corpus.citation import Citation, Versions, cite_passage
+from corpus.jurisdictions import same
 from corpus.models import Document, Passage, Version
 from index.metadata import Filters
 from index.search import Searcher
@@ -74,13 +75,13 @@ def compare(
     base = filters or Filters()
     source = None
     if passage_id is not None:
+        p = results.passages([passage_id]).get(passage_id)
+        if p is None or not snap.columns.holds(passage_id):
+            raise UnknownPassage(passage_id)
         try:
             vector = retriever.passage_vector(snap, passage_id)
-        except KeyError as exc:
-            raise UnknownPassage(passage_id) from exc
-        p = results.passages([passage_id]).get(passage_id)
-        if p is None:
-            raise UnknownPassage(passage_id)
+        except KeyError:  # a footnote or heading passage has no vector of its own (index/units.py): its words
+            vector = retriever.query_vector(p.text)
         doc = results.document(snap, p.document_id)
         source = Match(doc.jurisdiction, 1.0, p, doc, versions.get(p.version_id))
         query_text = p.text
@@ -88,7 +89,7 @@ def compare(
         vector = retriever.query_vector(query)
         query_text = query
     all_jurisdictions = snap.columns.values("jurisdiction")
-    wanted = [j for j in all_jurisdictions if not jurisdictions or j.lower() in {w.lower() for w in jurisdictions}]
+    wanted = [j for j in all_jurisdictions if not jurisdictions or any(same(j, w) for w in jurisdictions)]
     matches, missing = [], []
     cols = snap.columns
     keep = np.ones(len(cols), bool)

@@ -29,6 +29,7 @@ from index.base import VectorIndex
 from index.manifest import Manifest
 from index.metadata import Filters, PassageColumns
 from index.units import WINDOW_BITS, unit_id
+from index.units import units as retrieval_units
 from pipeline.concepts import taxonomy as taxonomy_mod
 from pipeline.concepts.classify import (
     LEXICAL_VARIANT, Classifier, ConceptModel, PassageText, description_vectors, descriptions_fingerprint,
@@ -106,13 +107,13 @@ class ConceptTags:
         rows = sorted(range(lo, hi), key=lambda r: -self.score[r])
         return [(self.ids[self.concept[r]], float(self.score[r]), int(self.window[r])) for r in rows]
 
-    def hit_concepts(self, passage_id: int, text: str) -> list[dict]:
+    def hit_concepts(self, passage_id: int, text: str, unit_type: str = "") -> list[dict]:
         """`[{"id", "label", "score", "evidence"}]` for a search hit; the evidence is the sentence
         window that carries the tag (the passage itself when it has no windows)."""
         out = []
         for cid, score, window in self.of_passage(passage_id):
             out.append({"id": cid, "label": self.label(cid), "score": round(score, 3),
-                        "evidence": evidence_text(text, window)})
+                        "evidence": evidence_text(text, window, unit_type)})
         return out
 
     def facet(self, passage_ids: np.ndarray) -> dict[str, int]:
@@ -190,12 +191,14 @@ class ConceptTags:
 
 
 @lru_cache(maxsize=4096)
-def _windows(text: str) -> tuple[str, ...]:
-    return tuple(sentence_windows(text))
+def _windows(text: str, unit_type: str = "") -> tuple[str, ...]:
+    return tuple(sentence_windows(text, unit_type))
 
 
-def evidence_text(text: str, window: int) -> str:
-    windows = _windows(text)
+def evidence_text(text: str, window: int, unit_type: str = "") -> str:
+    """The sentence window `window` of a passage (numbered as index/units.py numbers them: junk
+    lines have none, so the passage's unit type is needed to count)."""
+    windows = _windows(text, unit_type)
     if 0 < window <= len(windows):
         return windows[window - 1]
     return text if len(text) <= 600 else text[:600].rsplit(" ", 1)[0] + " …"
@@ -300,7 +303,9 @@ def write_concept_tags(settings: Settings, store: Store, folder: Path, report: I
         index = factory.load(folder, settings.threads)  # saved in `folder` before this step
     for start in range(0, len(todo), BATCH):
         batch = store.passages_by_ids(todo[start:start + BATCH])
-        texts = [PassageText(p.id, p.text, p.locator, p.language) for p in batch.values()]
+        # footnote and heading passages have no vector (index/units.py): nothing to tag them from
+        texts = [PassageText(p.id, p.text, p.locator, p.language) for p in batch.values()
+                 if retrieval_units(p, sentence_vectors=False)]
         vectors = unit_vectors(index, [t.passage_id for t in texts]) if clf.desc is not None else None
         rows += [(t.passage_id, pos[t.concept], t.score, t.window) for t in clf.tag(texts, vectors)]
     rows.sort()

@@ -26,6 +26,7 @@ from index.build import IndexReport, embed_texts, unindexed_units, update_index
 from pipeline.dedupe import link_duplicates
 from pipeline.encoders import Encoder, load_encoder
 from pipeline.process import ProcessReport, process_versions
+from pipeline.units import backfill_unit_types
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ class Ingest:
         """Link duplicates, build the snapshot and publish it, then run the after-publish hooks.
         Callers that run several writers hold the writer lock around this step only."""
         report = report or IngestReport()
+        backfill_unit_types(self.store)  # passages stored before unit types existed (once; then a no-op)
         report.linked = link_duplicates(self.store)
         state = {"total": None}
 

@@ -60,7 +60,7 @@ def build_landscape(searcher, filters: Filters | None = None, concepts: list[str
             "jurisdiction": c["jurisdiction"], "concept": c["concept"], "passages": c["passages"],
             "documents": c["documents"],
             "best": {"passage_id": p.id, "document_id": p.document_id, "locator": p.locator, "text": p.text,
-                     "score": c["best_score"], "evidence": evidence_text(p.text, c["best_window"]),
+                     "score": c["best_score"], "evidence": evidence_text(p.text, c["best_window"], p.unit_type),
                      "language": p.language}})
     mask = cols.mask(filters.replace(concept=[])) if not filters.is_empty() else np.ones(len(cols), bool)
     present = sorted({cols.labels["jurisdiction"][int(k)] for k in np.unique(cols.codes["jurisdiction"][mask])} - {""})
@@ -132,6 +132,6 @@ def concept_overview(searcher, concept: str, per_jurisdiction: int = 3) -> list[
             p = rows.get(int(tags.passage_id[i]))
             if p is not None:
                 items.append((p, snap.documents.get(p.document_id), float(tags.score[i]),
-                              evidence_text(p.text, int(tags.window[i]))))
+                              evidence_text(p.text, int(tags.window[i]), p.unit_type)))
         out.append((j, items))
     return out

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.jurisdictions import same
 from corpus.models import Document
 
 FILENAME = "passages.npz"
 LABELS = "labels.json"
-FORMAT = 2  # 1: every column per passage, no canonical links (read, then rebuilt by `ailex index`)
-PASSAGE_COLUMNS = ("language", "document_id")
+# 1: every column per passage, no canonical links; 2: no unit types (both read, then rebuilt by `ailex index`)
+FORMAT = 3
+PASSAGE_COLUMNS = ("language", "document_id", "unit_type")
 DOCUMENT_COLUMNS = ("jurisdiction", "doc_type", "status")
 COLUMNS = DOCUMENT_COLUMNS + PASSAGE_COLUMNS
 
@@ -45,6 +47,7 @@ class Filters:
     doc_type: list[str] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     document_id: list[str] = field(default_factory=list)
+    unit_type: list[str] = field(default_factory=list)
     date_from: date | None = None
     date_to: date | None = None
     # concept ids (any of): applied from the snapshot's concept tags (index/concept_tags.py),
@@ -69,6 +72,7 @@ class PassageRow:
     id: int
     document_id: str
     language: str
+    unit_type: str = ""
 
 
 def _encode(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
@@ -167,7 +171,7 @@ class PassageColumns:
             return None
         return self.ids[self.mask(f)]
 
-    def facets(self, ids: np.ndarray, columns=("language", "jurisdiction", "doc_type", "status")) -> dict:
+    def facets(self, ids: np.ndarray, columns=("language", "jurisdiction", "doc_type", "status", "unit_type")) -> dict:
         pos = np.array([self._pos[int(i)] for i in ids if int(i) in self._pos], np.int64)
         out = {}
         for col in columns:
@@ -206,14 +210,19 @@ class PassageColumns:
         (Path(folder) / LABELS).write_text(json.dumps(self.passage_labels, ensure_ascii=False))
 
     @classmethod
-    def load(cls, folder: Path, documents: Sequence[Document]) -> "PassageColumns":
-        """The snapshot's passage columns; `documents` is the snapshot's document table."""
+    def load(cls, folder: Path, documents: Sequence[Document], older: bool = False) -> "PassageColumns":
+        """The snapshot's passage columns; `documents` is the snapshot's document table. With
+        `older`, a snapshot written before unit types is served as it is (no unit types: the
+        `unit_type` filter matches nothing) until the next `ailex index` rebuilds its columns."""
         data = np.load(Path(folder) / FILENAME)
-        if "format" not in data or int(data["format"]) != FORMAT:
+        fmt = int(data["format"]) if "format" in data else 1
+        if fmt != FORMAT and not (older and fmt == 2):
             raise ValueError(f"the filter columns in {folder} are of an older format: run `ailex index`")
         labels = json.loads((Path(folder) / LABELS).read_text())
-        return cls(data["ids"], {c: data[f"code_{c}"] for c in PASSAGE_COLUMNS}, labels,
-                   data["canonical"], documents)
+        codes = {c: data[f"code_{c}"] for c in PASSAGE_COLUMNS if f"code_{c}" in data}
+        if "unit_type" not in codes:
+            codes["unit_type"], labels["unit_type"] = np.zeros(len(data["ids"]), np.int32), [""]
+        return cls(data["ids"], codes, labels, data["canonical"], documents)
 
 
 def value_matches(col: str, label: str, wanted: list[str]) -> bool:
@@ -223,4 +232,6 @@ def value_matches(col: str, label: str, wanted: list[str]) -> bool:
         return any(label == w.lower() or label.startswith(w.lower() + "-") for w in wanted)
     if col == "document_id":
         return label in wanted
+    if col == "jurisdiction":  # "UK" finds GB: corpus/jurisdictions.py
+        return any(same(label, w) for w in wanted)
     return label.lower() in {w.lower() for w in wanted}

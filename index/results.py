@@ -46,9 +46,9 @@ class SearchResult:
 
 
 @lru_cache(maxsize=4096)
-def _windows(text: str) -> list[str]:
+def _windows(text: str, unit_type: str = "") -> list[str]:
     """A hit's sentences (to show the one that matched); the same passages come back often."""
-    return sentence_windows(text)
+    return sentence_windows(text, unit_type)
 
 
 class ResultBuilder:
@@ -86,13 +86,13 @@ class ResultBuilder:
         hits = []
         for (pid, score), copies in groups:
             p = passages[pid]
-            sentences = _windows(p.text)
+            sentences = _windows(p.text, p.unit_type)
             window = ranking.dense[p.id].window if p.id in ranking.dense else 0
             best = sentences[window - 1] if 0 < window <= len(sentences) else best_sentence_by_terms(sentences, query)
             hits.append(Hit(len(hits) + 1, score, p, snap.documents.get(p.document_id), best_sentence=best,
                             highlights=term_spans(p.text, query),
                             also_in=[(passages[c].id, snap.documents.get(passages[c].document_id)) for c, _ in copies],
                             similarity=ranking.dense[pid].score if pid in ranking.dense else None,
-                            concepts=snap.concepts.hit_concepts(p.id, p.text) if snap.concepts is not None else []))
+                            concepts=snap.concepts.hit_concepts(p.id, p.text, p.unit_type) if snap.concepts is not None else []))
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, round(took, 2), ranking.total, hits, facets, hidden)

@@ -61,7 +61,7 @@ def open_snapshot(folder: Path, threads: int = 0) -> Snapshot:
     try:
         manifest = Manifest.read(folder)
         documents = DocumentTable.load(folder)
-        columns = PassageColumns.load(folder, list(documents))
+        columns = PassageColumns.load(folder, list(documents), older=True)
     except (OSError, ValueError) as exc:
         raise IndexMissing(f"index {folder.name} cannot be read by this ailex ({exc}): run `ailex index`") from exc
     lexical = LexicalIndex.load(folder)

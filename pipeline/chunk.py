@@ -15,6 +15,7 @@ from corpus.text import UNSPACED_CHAR
 from pipeline import language
 from pipeline.extract import Block, Extraction
 from pipeline.structure import SEP, Unit, segment
+from pipeline.units import unit_type
 
 _ABBREVIATIONS = {
     "art", "arts", "no", "nos", "nr", "sec", "secs", "e.g", "i.e", "etc", "cf", "u.s", "u.s.c", "dr", "mr", "mrs", "ms",
@@ -135,6 +136,7 @@ def chunk(extraction: Extraction, declared_language: str, target_words: int = 16
         stream_lang = Counter(b.language for b in stream if b.language).most_common(1)
         fallback = stream_lang[0][0] if stream_lang else declared
         for unit in segment(stream, fallback):
+            opening = " ".join(b.text for b in unit.blocks[:3])
             for group in _pieces(unit, target_words):
                 text = "\n".join(piece for piece, _, _ in group).strip()
                 if not text:
@@ -150,6 +152,7 @@ def chunk(extraction: Extraction, declared_language: str, target_words: int = 16
                         locator=locator,
                         page_start=min(pages) if pages else None,
                         page_end=max(pages) if pages else None,
+                        unit_type=unit_type(unit.kind, unit.path, unit.title, text, opening),
                     )
                 )
     return drafts

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from corpus.text import is_cjk
+from corpus.text import has_cjk, is_cjk
 from pipeline.extract import Block
 
 SEP = " › "
@@ -38,10 +38,24 @@ _PART = re.compile(rf"^(?P<word>PART|Part|PARTIE|Partie|TEIL|Teil|PARTE|Parte|DE
 _ANNEX = re.compile(
     rf"^(?P<word>ANNEX|Annex|ANNEXE|Annexe|ANHANG|Anhang|ANEXO|Anexo|ALLEGATO|Allegato|BIJLAGE|Bijlage)(?:\s+(?P<num>{_ROMAN}|\d+|[A-Z]))?(?P<rest>\s*)$"
 )
-_KO_ARTICLE = re.compile(r"^제\s*(?P<num>\d+)\s*조(?:의\s*(?P<sub>\d+))?\s*(?:\((?P<title>[^)]{1,40})\))?(?P<rest>.*)$", re.S)
+# "제23조(집적화)" opens an article; "제23조제1항에 따른 …" and "제23조에 따라" refer to one
+_KO_ARTICLE = re.compile(r"^제\s*(?P<num>\d+)\s*조(?:의\s*(?P<sub>\d+))?(?=[\s(]|$)\s*(?:\((?P<title>[^)]{1,40})\))?(?P<rest>.*)$", re.S)
+_KO_ADDENDA = re.compile(r"^부\s*칙(?:\s*[<〈(][^>〉)]{0,40}[>〉)])?$")  # supplementary provisions: their articles count from 1 again
 _KO_CHAPTER = re.compile(r"^제\s*(?P<num>\d+)\s*(?P<kind>장|절|편)\s*(?P<rest>.*)$", re.S)
 _ZH_ARTICLE = re.compile(rf"^第\s*(?P<num>[{_CJK_NUM}\d]+)\s*(?P<kind>条|條)\s*(?P<rest>.*)$", re.S)
 _ZH_CHAPTER = re.compile(rf"^第\s*(?P<num>[{_CJK_NUM}\d]+)\s*(?P<kind>章|节|節|编|編)\s*(?P<rest>.*)$", re.S)
+# Chinese reports number their headings "一、概述" and "（一）人工智能风险挑战引发全球关注" (outside laws,
+# where "（一）" numbers the items of an article); the first may carry the second on its line.
+_ZH_REPORT_CHAPTER = re.compile(rf"^(?P<num>[{_CJK_NUM}]{{1,3}})、\s*(?P<title>[^。；，]{{1,30}}?)(?:\s+(?P<sub>（[{_CJK_NUM}]{{1,3}}）[^。；]{{1,40}}))?$")
+_ZH_REPORT_SECTION = re.compile(rf"^（(?P<num>[{_CJK_NUM}]{{1,3}})）\s*(?P<title>[^。；，]{{1,40}})$")
+# Front matter a document names in words: its contents and preface (unflagged in many PDFs)
+_FRONT_MATTER = re.compile(
+    r"^(?:(?:Table of )?Contents|Sommaire|Table des matières|Inhaltsverzeichnis|Índice|Indice|Sumário|Inhoudsopgave|"
+    r"目\s*录|目\s*錄|图\s*目\s*录|表\s*目\s*录|前\s*言|版权声明|차\s*례|목\s*차)$")
+# Korean bills open with the committee's memorandum: "1. 대안의 제안경위", "2. 대안의 제안이유", "3. 대안의 주요내용"
+_KO_MEMO = re.compile(r"^\d\.\s*(?:대안의\s*)?(?P<label>제안경위|제안이유|주요내용)\s*(?P<rest>.*)$", re.S)
+# Treaty and act abbreviations that follow an article number in a reference ("Article 16 TFEU. In light of …")
+_REFERENCE_TAIL = re.compile(r"^(?:TFEU|TEU|TEC|TFUE|TUE|AEUV|EUV|TCE|EC|EU|EEA|ECHR|CFR|GDPR|RGPD|DSGVO|UNCLOS)\b")
 # Canadian bills: "9 (1) Every organization …", the marginal note printed before it.
 _CA_SECTION = re.compile(r"^(?P<num>\d{1,3}(?:\.\d{1,2})?)\s+(?P<rest>\(1\)\s+\S.*)$", re.S)
 _SECTION_WORD = {"fr": "Article", "es": "Artículo", "it": "Articolo", "pt": "Artigo", "de": "Paragraf", "nl": "Artikel"}
@@ -131,6 +145,8 @@ def _rest_starts_body(rest: str) -> bool:
     rest = rest.strip()
     if not rest:
         return True
+    if _REFERENCE_TAIL.match(rest):
+        return False
     first = rest[0]
     # CJK headings run on into their body; "\u3000"-"\u303f" is CJK punctuation (「, 。)
     return first.isupper() or first in "“\"'‘«–—-:" or is_cjk(first) or "\u3000" <= first <= "\u303f"
@@ -147,9 +163,11 @@ def parse_heading(text: str, lang: str = "") -> Heading | None:
         kind = "title" if m["word"].upper().startswith("TIT") else "group"
         return Heading(PART if kind == "title" else GROUP, f"{m['word'].capitalize()} {m['num']}", kind=kind)
     if (m := _CHAPTER.match(text)) and _short_title(m["rest"]) and _rest_starts_body(m["rest"]):
-        return Heading(CHAPTER, f"{m['word'].capitalize()} {m['num']}", title=_clean_title(m["rest"]), kind="chapter")
+        return Heading(CHAPTER, f"{m['word'].capitalize()} {m['num']}", title=_clean_title(m["rest"]), kind="chapter",
+                       number=_number(m["num"]))
     if (m := _PART.match(text)) and _short_title(m["rest"]) and _rest_starts_body(m["rest"]):
-        return Heading(PART, f"{m['word'].capitalize()} {m['num']}", title=_clean_title(m["rest"]), kind="part")
+        return Heading(PART, f"{m['word'].capitalize()} {m['num']}", title=_clean_title(m["rest"]), kind="part",
+                       number=_number(m["num"]))
     if (m := _ARTICLE.match(text)) and _rest_starts_body(m["rest"]):
         num = {"premier": 1, "primo": 1}.get(m["num"], None) or int(re.match(r"\d+", m["num"]).group())
         label = f"{m['word'].capitalize()} {m['num']}{(m['suf'] or '').strip()}"
@@ -166,7 +184,9 @@ def parse_heading(text: str, lang: str = "") -> Heading | None:
         return Heading(ARTICLE, label, title=m["title"], rest=m["rest"].strip(), number=int(m["num"]))
     if (m := _KO_CHAPTER.match(text)) and _short_title(m["rest"], 12):
         level = {"편": PART, "장": CHAPTER, "절": GROUP}[m["kind"]]
-        return Heading(level, f"제{m['num']}{m['kind']}", title=_clean_title(m["rest"]), kind="chapter")
+        return Heading(level, f"제{m['num']}{m['kind']}", title=_clean_title(m["rest"]), kind="chapter" if level != GROUP else "group")
+    if _KO_ADDENDA.match(text):
+        return Heading(PART, "부칙", kind="part")
     if m := _CA_SECTION.match(text):
         word = _SECTION_WORD.get(lang, "Section")
         return Heading(ARTICLE, f"{word} {m['num']}", rest=m["rest"].strip(), number=int(float(m["num"])), kind="ca_section")
@@ -174,8 +194,13 @@ def parse_heading(text: str, lang: str = "") -> Heading | None:
         return Heading(ARTICLE, f"第{m['num']}{m['kind']}", rest=m["rest"].strip(), number=chinese_number(m["num"]))
     if (m := _ZH_CHAPTER.match(text)) and _short_title(m["rest"], 30):
         level = {"编": PART, "編": PART, "章": CHAPTER, "节": GROUP, "節": GROUP}[m["kind"]]
-        return Heading(level, f"第{m['num']}{m['kind']}", title=_clean_title(m["rest"]), kind="chapter")
+        return Heading(level, f"第{m['num']}{m['kind']}", title=_clean_title(m["rest"]), kind="chapter" if level != GROUP else "group",
+                       number=chinese_number(m["num"]) if level == CHAPTER else None)
     return None
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() else _roman(text)
 
 
 def _short_title(rest: str, max_words: int = 16) -> bool:
@@ -258,7 +283,7 @@ def merge_enumerators(blocks: list[Block]) -> list[Block]:
     for block in blocks:
         text = block.text.strip()
         if pending is not None:
-            if block.heading or parse_heading(text) or ENUMERATOR_ONLY.match(text):
+            if block.heading or parse_heading(text) or ENUMERATOR_ONLY.match(text) or _front_matter_heading(text):
                 out.append(pending)
                 pending = None
             else:
@@ -295,6 +320,7 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
     unit = Unit(kind="preamble", path=[], label="")
     in_recitals = False
     last_article: int | None = None
+    last_chapter: int | None = None
     annex: str | None = None
     last_recital: int | None = None
     i = 0
@@ -324,6 +350,11 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
             i += 1
             continue
         heading = parse_heading(text, lang)
+        if heading is not None and heading.level == ARTICLE and not heading.rest and i > 0 \
+                and _REFERENCE_LEAD.search(blocks[i - 1].text.strip()):
+            heading = None  # "… in accordance with" / "Article 49": a wrapped title's reference, not a new article
+        if in_recitals and heading is not None and heading.level == ARTICLE and heading.number != 1:
+            heading = None  # recitals end at "HAVE ADOPTED" and Article 1: "Article 16 TFEU" here is a reference
         if in_recitals and heading is None and (m := _RECITAL.match(text)) and (last_recital is None or int(m["num"]) == last_recital + 1):
             # Recitals run 1, 2, 3 …: another "(5)" here is a footnote of the printed page.
             last_recital = int(m["num"])
@@ -336,9 +367,18 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
             # Numbering must move forward (or restart at 1 for a new act): anything else is a cross-reference.
             if not (heading.number > last_article or heading.number == 1):
                 heading = None
+        if heading is not None and heading.kind == "chapter" and heading.number is not None and last_chapter is not None \
+                and not path.get(ARTICLE, "").startswith("Section "):
+            # chapters move forward one at a time (or restart at 1 for a new act); a skip is a
+            # cross-reference ("… see Chapter 5."), unless the extractor saw a heading's type
+            forward = heading.number == last_chapter + 1 or heading.number == 1
+            if not forward and (heading.number <= last_chapter or not block.heading):
+                heading = None
         if heading is None and in_recitals and _ADOPTED.search(text):
             in_recitals = False
-        in_bill_section = any(entry.startswith("Section ") for entry in path.values())
+        # a US bill section ("SECTION 1. In Colorado Revised Statutes, add part 17 …") holds statute text;
+        # an EU "SECTION 2" is a group of articles (its own level), not a bill section
+        in_bill_section = path.get(ARTICLE, "").startswith("Section ")
         if heading is not None and heading.kind in ("part", "chapter") and heading.level < ARTICLE and in_bill_section:
             # "PART 17" inside "SECTION 1. … add part 17 …": the statute text the bill section inserts
             heading = Heading(SUBARTICLE, heading.label, title=heading.title, kind="subarticle")
@@ -348,14 +388,31 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
         if heading is None and _DONE_AT.match(text) and unit.kind == "article":
             path.clear()
             annex = None
-            start("text", "Signatures", None, None)
+            start("closing", "Signatures", None, None)
             unit.blocks.append(block)
             unit.paragraphs.append(None)
             i += 1
             continue
+        if heading is None and not path and not in_recitals and (front := _front_matter_heading(text)) is not None:
+            # headings a report or a bill's cover names in words or numbers, flagged or not
+            label, sub, rest = front
+            start("text", label, None, None)
+            if sub:
+                unit.path.append(sub)
+            if rest:
+                unit.blocks.append(Block(text=rest, page=block.page, language=block.language))
+                unit.paragraphs.append(None)
+            i += 1
+            continue
         if heading is None and _generic_heading(block, unit, path, in_recitals):
-            # Reports and policy papers: their own headings are the best locator there is.
-            start("text", text, None, None)
+            # Reports and policy papers: their own headings are the best locator there is; a
+            # heading printed over two lines ("5. A regulatory framework to keep pace" / "with a
+            # rapidly advancing technology") is one heading.
+            title = text
+            while i + 1 < len(blocks) and _continues_heading(title, blocks[i + 1]):
+                i += 1
+                title = f"{title} {blocks[i].text.strip()}"
+            start("text", title, None, None)
             i += 1
             continue
         if heading is None:
@@ -377,6 +434,8 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
             i += 1
         if heading.level == ARTICLE:
             last_article = heading.number if heading.number is not None else last_article
+        if heading.kind == "chapter" and heading.number is not None:
+            last_chapter = heading.number
         kind = heading.kind if heading.kind in ("article", "section", "annex", "subarticle") else "section" if heading.kind == "ca_section" else "text"
         if heading.kind == "annex":
             last_article = None
@@ -409,6 +468,33 @@ def _generic_heading(block: Block, unit: Unit, path: dict[int, str], in_recitals
     )
 
 
+def _front_matter_heading(text: str) -> tuple[str, str | None, str] | None:
+    """(label, sub-heading, body) of a heading that reports and bill covers write out: "目 录",
+    "一、概述 （一）人工智能风险挑战引发全球关注", "2. 대안의 제안이유인공지능은 …"."""
+    if _FRONT_MATTER.match(text):
+        return re.sub(r"\s+", "" if has_cjk(text) else " ", text), None, ""
+    if m := _ZH_REPORT_CHAPTER.match(text):
+        return f"{m['num']}、{m['title'].strip()}", (m["sub"] or "").strip() or None, ""
+    if m := _ZH_REPORT_SECTION.match(text):
+        return f"（{m['num']}）{m['title'].strip()}", None, ""
+    if m := _KO_MEMO.match(text):
+        return m["label"], None, m["rest"].strip()
+    return None
+
+
+_REFERENCE_LEAD = re.compile(r"\b(?:with|to|in|of|under|by|see|from|à|au|aux|de|du|des|gemäß|nach|mit|in|del|al|con|di|dell['’]|da|do|dos|em|van|met)$", re.I)
+_RUNS_ON = re.compile(r"\b(?:and|or|of|to|for|the|with|on|in|a|an|by|from|at|et|de|du|des|la|le|und|der|die|des|für)$", re.I)
+
+
+def _continues_heading(title: str, block: Block) -> bool:
+    """The next block is the second line of a heading: flagged too and starting lowercase, or the
+    heading's line ended on a word that needs one more ("… approach to")."""
+    nxt = block.text.strip()
+    if not block.heading or not nxt or len(nxt.split()) > 12 or parse_heading(nxt) or ENUMERATOR_ONLY.match(nxt):
+        return False
+    return nxt[0].islower() or bool(_RUNS_ON.search(title))
+
+
 def _segment_by_markup(blocks: list[Block]) -> list[Unit]:
     """The extractor already named each block's unit from the markup: keep consecutive runs together."""
     units: list[Unit] = []
@@ -421,8 +507,26 @@ def _segment_by_markup(blocks: list[Block]) -> list[Unit]:
         if not units or units[-1].locator != loc:
             parts = loc.split(SEP) if loc else []
             last = parts[-1] if parts else ""
-            kind = "recital" if last.startswith("Recital") else ("article" if parts else "text")
+            kind = "recital" if last.startswith("Recital") else _markup_kind(parts)
             units.append(Unit(kind=kind, path=parts, label=last.split(" — ")[0], title=block.title))
         units[-1].blocks.append(block)
         units[-1].paragraphs.append(para)
     return units
+
+
+_MARKUP_SECTION = re.compile(r"^(?:Section|Article|Artikel|Paragraf|Rule|Regulation)\s+\d")
+
+
+def _markup_kind(parts: list[str]) -> str:
+    """The unit kind of a locator the markup gave ("Part 1 › Section 5 — Definitions", "Schedule 2")."""
+    for part in reversed(parts):
+        heading = parse_heading(part.split(" — ")[0])
+        if heading is not None and heading.kind == "annex":
+            return "annex"
+        if heading is not None and heading.level >= ARTICLE:
+            return "section" if heading.kind in ("section", "ca_section") else "article"
+    if parts and re.match(r"^(?:Schedule|SCHEDULE|Annex|ANNEX)\b", parts[0]):
+        return "annex"
+    if any(_MARKUP_SECTION.match(part) for part in parts):
+        return "section"
+    return "text" if parts else "preamble"

@@ -3,10 +3,13 @@
 A ~150-word passage vector dilutes any one sentence in it, so a query that paraphrases a
 single provision (the usual case: "comparable to Article 50(2)") loses to look-alike
 passages elsewhere. Embedding each sentence too, and scoring a passage by its best unit,
-keeps passages citable while matching at sentence precision."""
+keeps passages citable while matching at sentence precision. Lines that carry no provision text
+(footnotes, contents, signatures: `pipeline/units.py`) get no window: they stay in the passage, but
+a query never matches them alone."""
 from __future__ import annotations
 
 from pipeline.chunk import sentences, words
+from pipeline.units import provision_lines
 
 MAX_WORDS = 60  # longer sentences (enumerations without full stops) are cut at clause ends
 MIN_WORDS = 5  # shorter pieces ("(a)", "Article 5") join the next sentence
@@ -31,10 +34,11 @@ def _cut(sentence: str) -> list[str]:
     return out
 
 
-def sentence_windows(text: str) -> list[str]:
-    """The passage's sentences (merged when tiny, cut when huge); [] when it is one sentence."""
+def sentence_windows(text: str, unit_type: str = "") -> list[str]:
+    """The passage's sentences (merged when tiny, cut when huge), junk lines left out; [] when it is
+    one sentence. `unit_type` is the passage's (an annex's list of acts is its content, not junk)."""
     pieces: list[str] = []
-    for line in text.splitlines():
+    for line in provision_lines(text, unit_type):
         line = line.strip()
         if line:
             for s in sentences(line):

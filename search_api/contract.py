@@ -29,6 +29,12 @@ MAX_SETTING = "x-ailex-maximum-setting"
 EXACTLY_ONE = "x-ailex-exactly-one-of"
 # `json_schema_extra` of a parameter holding concept ids: the schema lists the taxonomy's ids
 CONCEPT_IDS = {"x-ailex-concept-ids": True}
+VALUES = "x-ailex-values"
+
+
+def one_of(values) -> dict:
+    """`json_schema_extra` of a filter whose comma-separated values must each be one of `values`."""
+    return {VALUES: list(values)}
 
 READABLE_422 = {  # (issue 7) the documented shape of every 422 response
     "title": "HTTPValidationError", "type": "object", "required": ["detail"],
@@ -163,6 +169,8 @@ def describe(app: FastAPI, schema: dict, settings: Settings) -> dict:
                     param["schema"]["maximum"] = getattr(settings, setting)
                 if param["schema"].pop("x-ailex-concept-ids", None) and concept_ids:
                     param["schema"]["items"] = _comma_separated(concept_ids)
+                if values := param["schema"].pop(VALUES, None):
+                    param["schema"]["items"] = _comma_separated(values)
             names = operation.pop(EXACTLY_ONE, None)
             if names:
                 _exactly_one(operation, names)

@@ -9,8 +9,9 @@ from fastapi import Depends, HTTPException, Query
 from pydantic import BeforeValidator, WithJsonSchema
 
 from corpus.text import PY_SPACE, split_values
-from search_api.contract import CONCEPT_IDS
+from search_api.contract import CONCEPT_IDS, one_of
 from index.metadata import Filters
+from pipeline.units import UNIT_TYPES
 
 MAX_QUERY = 1000
 MAX_FILTER_VALUES = 50
@@ -52,16 +53,21 @@ def filters_dep(
     date_from: Annotated[OptionalDate, Query(description="Documents dated on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[OptionalDate, Query(description="Documents dated on or before (YYYY-MM-DD).")] = None,
     document: Annotated[list[str] | None, Query(max_length=MAX_FILTER_VALUES, description="Only passages of these document ids.")] = None,
+    unit_type: Annotated[list[str] | None, Query(max_length=MAX_FILTER_VALUES, description="Passage unit type(s): "
+                                                 + ", ".join(UNIT_TYPES) + ".", json_schema_extra=one_of(UNIT_TYPES))] = None,
     concept: Annotated[list[str] | None, Query(max_length=MAX_FILTER_VALUES, description="Only passages tagged with any of these concept ids "
                                                "(GET /api/concepts lists them).",
                                                json_schema_extra=CONCEPT_IDS)] = None,
 ) -> Filters:
     # date_from after date_to is an empty period (no document in it), not an error: no schema can say
     # that one parameter must not exceed another, and the API answers what its schema accepts
+    unit_types = _clean(unit_type, "unit_type")
+    if unknown := [v for v in unit_types if v not in UNIT_TYPES]:
+        raise HTTPException(422, f"unit_type: unknown value {unknown[0]!r} (one of {', '.join(UNIT_TYPES)})")
     return Filters(
         language=_clean(lang, "lang"), jurisdiction=_clean(jurisdiction, "jurisdiction"),
         doc_type=_clean(doc_type, "doc_type"), status=_clean(status, "status"), date_from=date_from, date_to=date_to,
-        document_id=_clean(document, "document"), concept=_clean(concept, "concept"),
+        document_id=_clean(document, "document"), unit_type=unit_types, concept=_clean(concept, "concept"),
     )
 
 

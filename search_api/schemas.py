@@ -16,11 +16,12 @@ class DocumentOut(BaseModel):
     language: str
     date: str
     source_url: str
+    family: str = ""  # the family of formats, translations, readings and versions it belongs to
 
     @classmethod
     def from_document(cls, d: Document) -> "DocumentOut":
         return cls(id=d.id, title=d.title, jurisdiction=d.jurisdiction, doc_type=d.doc_type, status=d.status,
-                   language=d.language, date=d.date, source_url=d.source_url)
+                   language=d.language, date=d.date, source_url=d.source_url, family=d.family)
 
 
 class PassageOut(BaseModel):
@@ -31,11 +32,12 @@ class PassageOut(BaseModel):
     locator: str
     page: int | None
     page_end: int | None
+    unit_type: str = ""  # article, recital, annex, definition, heading, footnote or other
 
     @classmethod
     def from_passage(cls, p: Passage) -> "PassageOut":
         return cls(passage_id=p.id, seq=p.seq, text=p.text, language=p.language, locator=p.locator,
-                   page=p.page_start, page_end=p.page_end)
+                   page=p.page_start, page_end=p.page_end, unit_type=p.unit_type)
 
 
 class Copy(BaseModel):
@@ -100,10 +102,19 @@ class VersionOut(BaseModel):
     pages: int | None
 
 
+class FamilyMemberOut(BaseModel):
+    document_id: str
+    title: str
+    role: str  # final, consolidated, format, translation, reading, position or amendment
+    language: str
+
+
 class DocumentDetail(DocumentOut):
     processing_status: str
     reason: str
     identifiers: dict[str, str]
+    family_role: str = ""  # this document's role in its family
+    family_members: list[FamilyMemberOut] = []  # the whole family, most authoritative first
     file_url: str | None
     versions: list[VersionOut]
     passages: list[PassageOut]

@@ -28,11 +28,11 @@ JURISDICTION_NAMES = {
     "AU": "Australia", "CL": "Chile", "ZA": "South Africa", "UN": "United Nations", "CoE": "Council of Europe", "CH": "Switzerland", "FR": "France",
     "DE": "Germany", "JP": "Japan", "IN": "India", "SG": "Singapore", "NZ": "New Zealand",
 }
-FACETS = ("concept", "language", "jurisdiction", "doc_type", "status", "year")  # the order they are shown in
+FACETS = ("concept", "language", "jurisdiction", "doc_type", "status", "unit_type", "year")  # the order they are shown in
 FACET_LABELS = {"language": "Language", "jurisdiction": "Jurisdiction", "doc_type": "Document type",
-                "status": "Status", "year": "Year", "document_id": "Document", "concept": "Concept"}
+                "status": "Status", "year": "Year", "document_id": "Document", "concept": "Concept", "unit_type": "Unit type"}
 PARAM = {"language": "lang", "jurisdiction": "jurisdiction", "doc_type": "doc_type", "status": "status",
-         "document_id": "document", "concept": "concept"}  # Filters field → query parameter
+         "document_id": "document", "concept": "concept", "unit_type": "unit_type"}  # Filters field → query parameter
 DEFAULTS = {"k": 10, "mode": "hybrid", "diversify": "jurisdiction"}
 
 
@@ -48,6 +48,15 @@ def jurisdiction_name(code: str) -> str:
 def jurisdiction_label(code: str) -> str:
     """'EU' → 'European Union (EU)'; unknown codes stay as they are."""
     return f"{JURISDICTION_NAMES[code]} ({code})" if code in JURISDICTION_NAMES else code
+
+
+FAMILY_ROLES = {"final": "final text", "consolidated": "consolidated version", "format": "same text, other format",
+                "translation": "translation", "reading": "bill or reading", "position": "position at a reading",
+                "amendment": "amending act"}
+
+
+def family_role_label(role: str) -> str:
+    return FAMILY_ROLES.get(role, role)
 
 
 def humanize(value: str) -> str:
@@ -205,6 +214,6 @@ def evidence_segments(text: str, evidence: str | None) -> list[tuple[str, bool]]
 
 
 templates.env.globals.update(
-    language_name=language_name, jurisdiction_name=jurisdiction_name, jurisdiction_label=jurisdiction_label, humanize=humanize, value_label=value_label,
+    language_name=language_name, jurisdiction_name=jurisdiction_name, family_role_label=family_role_label, jurisdiction_label=jurisdiction_label, humanize=humanize, value_label=value_label,
     segments=segments, facet_labels=FACET_LABELS, concept_label=concept_label, evidence_segments=evidence_segments,
 )

@@ -22,7 +22,7 @@ def test_search_contract(client):
     assert len(body["results"]) == 3 and body["total"] > 3
     hit = body["results"][0]
     assert set(hit) >= {"rank", "score", "passage_id", "text", "language", "locator", "page", "document"}
-    assert set(hit["document"]) == {"id", "title", "jurisdiction", "doc_type", "status", "language", "date", "source_url"}
+    assert set(hit["document"]) == {"id", "title", "jurisdiction", "doc_type", "status", "language", "date", "source_url", "family"}
     assert [h["rank"] for h in body["results"]] == [1, 2, 3]
     assert set(body["facets"]) >= {"language", "jurisdiction", "doc_type"}
 
@@ -34,6 +34,9 @@ def test_filters_combine(client):
     assert results and all(h["document"]["jurisdiction"] == "CN" and h["language"] == "en" for h in results)
     several = client.get("/api/search", params=[("q", "artificial intelligence"), ("k", 50), ("jurisdiction", "CN,US-MD")])
     assert {h["document"]["jurisdiction"] for h in several.json()["results"]} == {"CN", "US-MD"}
+    defs = client.get("/api/search", params={"q": "artificial intelligence", "k": 50, "unit_type": "definition"}).json()
+    assert defs["results"] and {h["unit_type"] for h in defs["results"]} == {"definition"}
+    assert set(defs["facets"]["unit_type"]) == {"definition"}
 
 
 @pytest.mark.parametrize("params, fragment", [
@@ -46,6 +49,7 @@ def test_filters_combine(client):
     ({"q": "x", "date_from": "0"}, "date_from"),  # not read as a Unix time
     ({"q": "x", "date_to": "1700000000"}, "date_to"),
     ({"q": "x", "mode": "fuzzy"}, "mode"),
+    ({"q": "x", "unit_type": "preamble"}, "unit_type"),
     ({}, "q"),
 ])
 def test_bad_parameters_get_a_readable_422(client, params, fragment):

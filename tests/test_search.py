@@ -64,8 +64,23 @@ def test_facets_count_the_best_hits(searcher):
     res = searcher.search("generative artificial intelligence services", k=10)
     assert len(res.hits) == 10
     assert sum(res.facets["jurisdiction"].values()) >= len(res.hits)
-    assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status", "year", "concept"}
+    assert set(res.facets) == {"language", "jurisdiction", "doc_type", "status", "unit_type", "year", "concept"}
     assert sum(res.facets["year"].values()) == sum(res.facets["jurisdiction"].values())  # every test document is dated
+    assert sum(res.facets["unit_type"].values()) == sum(res.facets["jurisdiction"].values())  # every passage has a type
+
+
+def test_unit_type_filter_and_facet(searcher, small_corpus):
+    """Unit types are decided at chunk time and filter before ranking: definitions of the Chinese
+    measures (Article 22) and SB 53 (22757.11), articles, and no recital in these four acts."""
+    stored = {p.id: p.unit_type for p in small_corpus.passages()}
+    assert {"article", "definition"} <= set(stored.values())
+    definitions = searcher.search("meaning of terms", k=50, mode="semantic", filters=Filters(unit_type=["definition"]))
+    assert definitions.hits and {h.passage.unit_type for h in definitions.hits} == {"definition"}
+    assert definitions.total == sum(t == "definition" for t in stored.values())
+    assert {h.document.jurisdiction for h in definitions.hits} >= {"CN", "US-CA"}
+    both = searcher.search("meaning of terms", k=50, filters=Filters(unit_type=["definition", "ARTICLE"]))
+    assert both.total == sum(t in ("definition", "article") for t in stored.values())
+    assert searcher.search("anything", k=5, filters=Filters(unit_type=["recital"])).hits == []
 
 
 def test_rebuild_is_picked_up_and_incremental_update_is_cheap(settings, small_corpus, searcher):

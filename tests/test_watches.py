@@ -237,7 +237,8 @@ def test_concept_watch_matches_only_tagged_passages(settings, small_corpus, tmp_
     add_document(store, tmp_path, shared, corpus_rows)
     Ingest(settings, store, FakeEncoder(), after_publish=[]).run()  # published without running watches
     new_ids = sorted(p.id for p in store.passages(doc_id(store, NEW_DOC)))
-    tagged = new_ids[:3]
+    with_words = sorted(holding(store, doc_id(store, NEW_DOC), ["artificial", "intelligence"]))
+    tagged = [with_words[0], *[p for p in new_ids if p not in with_words][:2]]  # one that the query matches, two it does not
     (snapshots.current(settings.index_dir) / CONCEPT_TAGS).write_text(json.dumps(
         {"passages": {str(p): [{"id": "health-care", "score": 0.9}] for p in tagged}}))
     run_watches(settings, store)

@@ -7,6 +7,8 @@ from pipeline.extract import Block, Extraction
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_NOISE = re.compile(r"(\*\*|__|`)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")  # "**SECTION 1\.**" → "SECTION 1."
+_MD_LINE = re.compile(r"^(?:#{1,6}\s|\*\*\S)", re.M)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f]+")
 
 
@@ -39,6 +41,8 @@ def _unfence(text: str) -> str:
 
 def extract_text(data: bytes, charset: str | None = None, markdown: bool = False) -> Extraction:
     text = decode(data, charset).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    # a .txt that is Markdown (headings, bold section numbers): read as Markdown, or "**SECTION 1\.**" hides the section
+    markdown = markdown or len(_MD_LINE.findall(text[:200_000])) >= 3
     if markdown:
         text = _unfence(text)
     blocks: list[Block] = []
@@ -76,6 +80,10 @@ def _runs(lines: list[str]) -> list[list[str]]:
     return runs
 
 
+def _md_clean(text: str) -> str:
+    return _MD_ESCAPE.sub(r"\1", _MD_NOISE.sub("", text))
+
+
 def _markdown_blocks(lines: list[str]) -> list[Block]:
     out: list[Block] = []
     buf: list[str] = []
@@ -84,8 +92,8 @@ def _markdown_blocks(lines: list[str]) -> list[Block]:
         if m:
             out.extend(Block(text=" ".join(run)) for run in _runs(buf))
             buf = []
-            out.append(Block(text=_MD_NOISE.sub("", m.group(2)), heading=True))
+            out.append(Block(text=_md_clean(m.group(2)), heading=True))
         else:
-            buf.append(_MD_NOISE.sub("", line.lstrip("> ")))
+            buf.append(_md_clean(line.lstrip("> ")))
     out.extend(Block(text=" ".join(run)) for run in _runs(buf))
     return out

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
+from corpus.families import store_families
 from index.similar import similar_documents
 from search_api.deps import ActionStoreDep, CrawlStateDep, StoreDep, get_searcher
 from search_api.routes.diff import documents_diff, versions_diff
@@ -38,7 +39,7 @@ def document_page(
         }, status_code=404)
     versions = store.versions(doc.id)
     context = {"doc": doc, "versions": versions, "tab": tab, "related": crawl.related_documents(doc.id),
-               "timeline": actions.timeline(doc.id)}
+               "timeline": actions.timeline(doc.id), "family": store_families(store)[doc.id]}
     if tab == "changes":
         return _changes(request, store, doc, versions, context, against, from_version, to_version)
     similar, similar_error = [], None

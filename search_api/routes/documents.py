@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from corpus.families import store_families
 from corpus.text import CONTENT_TYPES
 from index.document_list import BadCursor, DocumentCounts, documents_with_concepts, list_documents
 from index.similar import similar_documents
@@ -18,6 +19,7 @@ from search_api.schemas import (
     DocumentList,
     DocumentListItem,
     DocumentOut,
+    FamilyMemberOut,
     PassageOut,
     PassagePair,
     SimilarDocumentOut,
@@ -75,9 +77,14 @@ def get_document(doc_id: str, store: StoreDep) -> DocumentDetail:
     """Metadata, versions and passages in reading order."""
     d = _document(store, doc_id)
     versions = store.versions(d.id)
+    family = store_families(store)[d.id]
+    d = d.model_copy(update={"family": family.id})
     return DocumentDetail(
         **DocumentOut.from_document(d).model_dump(),
         processing_status=d.processing_status.value, reason=d.reason, identifiers=d.identifiers,
+        family_role=family.member(d.id).role,
+        family_members=[FamilyMemberOut(**m.model_dump(include={"document_id", "title", "role", "language"}))
+                        for m in family.members],
         file_url=f"/api/documents/{d.id}/file" if d.current_version else None,
         versions=[VersionOut(**v.model_dump(exclude={"schema_version", "document_id", "fetched_at", "processing_status"}),
                              fetched_at=v.fetched_at.isoformat(), processing_status=v.processing_status.value)

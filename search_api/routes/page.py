@@ -40,7 +40,7 @@ def page(
         searcher, error = None, getattr(exc, "detail", str(exc))
     if searcher is not None:
         columns = searcher.snapshot.columns
-        options = {c: columns.values(c) for c in ("language", "jurisdiction", "doc_type", "status")}
+        options = {c: columns.values(c) for c in ("language", "jurisdiction", "doc_type", "status", "unit_type")}
         if searcher.snapshot.concepts is not None:
             options["concept"] = searcher.snapshot.concepts.ids
         try:
