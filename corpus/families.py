@@ -279,9 +279,3 @@ def store_families(store) -> dict[str, Family]:
     from corpus.crawl_state import CrawlState
 
     return build_families(store.documents(), CrawlState(store).links())
-
-
-def documents_with_families(store) -> list[Document]:
-    """The store's documents with their family ids (what an index snapshot's document table holds)."""
-    families = store_families(store)
-    return [d.model_copy(update={"family": families[d.id].id}) for d in store.documents()]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.families import documents_with_families
+from corpus.families import store_families
 from corpus.models import Passage
 from corpus.settings import Settings
 from corpus.store import Store, text_sha
@@ -209,7 +209,9 @@ def update_index(
     encoder = encoder or load_encoder(settings)
     prev = _previous(settings, encoder, rebuild)
     active = np.array(store.active_passage_ids(), np.int64)
-    documents = DocumentTable(documents_with_families(store))  # each with its family id (corpus/families.py)
+    families = store_families(store)  # formats, translations, readings of one act (corpus/families.py)
+    documents = DocumentTable([d.model_copy(update={"family": families[d.id].id}) for d in store.documents()],
+                              {f.id: f for f in families.values()}.values())
     canonical = store.duplicate_map()
     lap("read store")
 
@@ -241,7 +243,7 @@ def update_index(
     unchanged = (prev.folder is not None and reused and not len(stale) and not len(new_units) and not len(col_new)
                  and getattr(before_publish, "is_current", lambda folder: True)(prev.folder)  # hooks' files still valid
                  and not len(lex_new) and prev.documents is not None and prev.hubness is not None
-                 and [d.model_dump() for d in prev.documents] == [d.model_dump() for d in documents]
+                 and prev.documents.same_as(documents)
                  and canonical == {int(i): int(c) for i, c in zip(prev.columns.ids, prev.columns.canonical) if c})
     if unchanged:
         return IndexReport(prev.folder, len(active), 0, 0, 0, time.monotonic() - started, up_to_date=True,

@@ -9,14 +9,31 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from corpus.families import Family, FamilyMember
 from corpus.models import Document
 
 FILENAME = "documents.json"
+FAMILIES = "families.json"
 
 
 class DocumentTable:
-    def __init__(self, documents: Iterable[Document]):
+    def __init__(self, documents: Iterable[Document], families: Iterable[Family] = ()):
         self._by_id = {d.id: d for d in documents}
+        self._family_of = {m.document_id: f for f in families for m in f.members}
+
+    def same_as(self, other: "DocumentTable") -> bool:
+        """The same documents with the same metadata and families (nothing to republish)."""
+        return [d.model_dump() for d in self] == [d.model_dump() for d in other] and \
+            {k: f.model_dump() for k, f in self._family_of.items()} == {k: f.model_dump() for k, f in other._family_of.items()}
+
+    def family(self, doc_id: str) -> Family | None:
+        """The document's family (its formats, translations, readings: corpus/families.py)."""
+        return self._family_of.get(doc_id)
+
+    def member(self, doc_id: str) -> FamilyMember | None:
+        """The document's place in its family (role, language, format), or None."""
+        family = self._family_of.get(doc_id)
+        return family.member(doc_id) if family is not None else None
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -41,10 +58,15 @@ class DocumentTable:
     def save(self, folder: Path) -> None:
         rows = [d.model_dump(mode="json") for d in self._by_id.values()]
         (Path(folder) / FILENAME).write_text(json.dumps(rows, ensure_ascii=False))
+        families = {f.id: f for f in self._family_of.values()}
+        (Path(folder) / FAMILIES).write_text(json.dumps([f.model_dump(mode="json") for f in families.values()],
+                                                        ensure_ascii=False))
 
     @classmethod
     def load(cls, folder: Path) -> "DocumentTable":
         path = Path(folder) / FILENAME
         if not path.exists():
             raise ValueError(f"{folder} holds no document table (written by an older ailex): run `ailex index`")
-        return cls(Document.model_validate(row) for row in json.loads(path.read_text()))
+        families = Path(folder) / FAMILIES  # absent in snapshots written before families
+        return cls((Document.model_validate(row) for row in json.loads(path.read_text())),
+                   (Family.model_validate(f) for f in json.loads(families.read_text())) if families.exists() else ())

@@ -81,6 +81,7 @@ def evaluate(
 ) -> dict:
     pairs: dict[str, PairStats] = {}
     overall = PairStats()
+    strict = PairStats()  # the hits themselves only, not the copies listed in their `also_in`
     # how often each passage shows in a top k without holding that query's target: a "hub" sits close
     # to many queries whatever they ask (footnotes, tables of contents, boilerplate)
     shown: Counter[int] = Counter()
@@ -88,23 +89,27 @@ def evaluate(
     for item in items:
         filters = Filters(language=[item["target_lang"]]) if language_filter else Filters()
         result = searcher.search(item["query"], k=k, filters=filters, mode=mode, diversify=diversify)  # type: ignore[arg-type]
-        rank = next(
-            (h.rank for h in result.hits if h.passage.language.startswith(item["target_lang"])
-             and holds(h.passage.text, item["target_text"])),
-            None,
-        )
+        def target(p) -> bool:
+            return p.language.startswith(item["target_lang"]) and holds(p.text, item["target_text"])
+
+        # a hit holds the target, or lists it among its copies (the same provision in another document
+        # of the act's family, e.g. the French text under an English query: shown, linked, citable)
+        copies = searcher.results.passages(c for h in result.hits for c, _ in h.also_in)
+        hit_rank = next((h.rank for h in result.hits if target(h.passage)), None)
+        rank = next((h.rank for h in result.hits
+                     if target(h.passage) or any(c in copies and target(copies[c]) for c, _ in h.also_in)), None)
         for h in result.hits:
             if not holds(h.passage.text, item["target_text"]):
                 shown[h.passage.id] += 1
                 where[h.passage.id] = (h.document.id, h.passage.locator)
         key = f"{item.get('query_lang', '?')}→{item['target_lang']}"
-        for stats in (pairs.setdefault(key, PairStats()), overall):
+        for stats, found in ((pairs.setdefault(key, PairStats()), rank), (overall, rank), (strict, hit_rank)):
             stats.n += 1
             stats.ms.append(result.took_ms)
-            if rank is not None:
-                stats.r1 += rank == 1
-                stats.r10 += rank <= 10
-                stats.rr += 1.0 / rank
+            if found is not None:
+                stats.r1 += found == 1
+                stats.r10 += found <= 10
+                stats.rr += 1.0 / found
         if on_item:
             on_item()
     return {
@@ -113,6 +118,7 @@ def evaluate(
         "diversify": diversify,
         "k": k,
         "overall": overall.as_dict(),
+        "overall_hits_only": strict.as_dict(),
         "pairs": {key: s.as_dict() for key, s in sorted(pairs.items())},
         "hubs": hub_report(shown, where, len(items)),
     }

@@ -11,14 +11,25 @@ from functools import lru_cache
 
 import numpy as np
 
+from corpus.families import ROLES, authority_key
 from corpus.models import Document, Passage
+from corpus.text import words
 from index.diversify import collapse, interleave
 from index.highlight import best_sentence_by_terms, term_spans
-from index.retrieve import Diversify, Mode, PassageRows, Ranking
+from index.provisions import unit_key
+from index.retrieve import TOPIC_WORDS, Diversify, Mode, PassageRows, Ranking
 from index.snapshot import Snapshot
+from index.units import unit_id
 from pipeline.windows import sentence_windows
 
 FACET_DEPTH = 100  # facets count the best hits this deep, not the whole corpus
+# passage vectors of one family this close are one provision's copies (a reading with a few words
+# changed, another format cut at other places); translations are matched by provision number instead
+COPY_SIMILARITY = 0.95
+OPERATIVE = frozenset({"article", "definition"})  # unit types that state the rule itself
+OPERATIVE_MARGIN = 0.02  # an operative provision this close below a recital goes before it
+OPERATIVE_LOOKAHEAD = 30  # how far down the ranking the operative provision may be
+
 
 
 @dataclass
@@ -63,7 +74,7 @@ class ResultBuilder:
         return snap.documents.get(doc_id)
 
     def build(self, snap: Snapshot, query: str, ranking: Ranking, k: int, mode: Mode, diversify: Diversify | None,
-              collapse_duplicates: bool, cutoff: float, started: float) -> SearchResult:
+              collapse_duplicates: bool, cutoff: float, started: float, prefer_language: str = "") -> SearchResult:
         ranked = ranking.ranked
         hidden = 0
         if cutoff > 0 and mode != "keyword":
@@ -78,6 +89,12 @@ class ResultBuilder:
         # for the hits shown (and their copies), not for the whole ranked list
         groups = collapse(ranked, lambda ps: cols.canonical_of(ps[0])) if collapse_duplicates \
             else [(ps, []) for ps in ranked]
+        if collapse_duplicates:
+            groups = self._family_copies(snap, groups, prefer_language, limit=max(k * (8 if diversify else 3), 40))
+        # a short query names a topic ("labelling of AI-generated content"): the rule first; a longer
+        # one quotes or paraphrases a passage (a recital's sentence): that passage first
+        if len(words(query)) <= TOPIC_WORDS:
+            groups = self._operative_first(snap, groups, ranking)
         if diversify:
             column = "language" if diversify == "language" else "jurisdiction"
             groups = interleave(groups, lambda g: cols.value_of(column, g[0][0]))
@@ -96,3 +113,81 @@ class ResultBuilder:
                             concepts=snap.concepts.hit_concepts(p.id, p.text, p.unit_type) if snap.concepts is not None else []))
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, round(took, 2), ranking.total, hits, facets, hidden)
+
+    def _family_copies(self, snap: Snapshot, groups: list, prefer: str, limit: int) -> list:
+        """One hit per provision of an act: the copies of a provision in the act's other documents
+        (a reading's copy, another format, a translation: one family, corpus/families.py) are listed
+        in the most authoritative one's `also_in` (final text over position, the preferred language,
+        then official print). A reading's copy is recognised by its vector (a few words changed:
+        cosine ≥ COPY_SIMILARITY), a translation by its provision number (index/provisions.py), since
+        the best multilingual vectors of one provision in two languages are not that close. Only the
+        first `limit` groups are compared: the page never shows more."""
+        head, tail = groups[:limit], groups[limit:]
+        rows = self.passages(pid for (pid, _), _ in head)
+        kept: list[tuple[tuple[int, float], list]] = []
+        info: list[tuple[str, np.ndarray | None, object, str]] = []
+        for (pid, score), copies in head:
+            p = rows.get(pid)
+            family = snap.documents.family(p.document_id) if p is not None else None
+            if family is None or len(family.members) < 2:
+                kept.append(((pid, score), list(copies)))
+                info.append(("", None, None, ""))
+                continue
+            try:
+                vector = snap.index.vector(unit_id(pid, 0))
+            except KeyError:  # a passage with no vector of its own (a heading)
+                vector = None
+            key = unit_key(p).key if p.unit_type in OPERATIVE or p.unit_type in ("recital", "annex") else None
+            for n, (fam, other, other_key, language) in enumerate(info):
+                if fam != family.id:
+                    continue
+                copy_text = vector is not None and other is not None and float(vector @ other) >= COPY_SIMILARITY
+                translation = key is not None and key == other_key and language != p.language.split("-")[0]
+                if copy_text or translation:
+                    kept[n][1].extend([(pid, score), *copies])
+                    break
+            else:
+                kept.append(((pid, score), list(copies)))
+                info.append((family.id, vector, key, p.language.split("-")[0]))
+        prefer = prefer.split("-")[0]
+
+        def authority(pid: int, position: int) -> tuple:
+            doc_id = snap.columns.value_of("document_id", pid)
+            member = snap.documents.member(doc_id)
+            language = snap.columns.value_of("language", pid).split("-")[0]
+            role = authority_key(member, prefer) if member is not None else (len(ROLES), 1, 9, doc_id)
+            return (role[0], 0 if prefer and language == prefer else 1, *role[2:], position)
+
+        out = []
+        for (pid, score), copies in kept:
+            if copies:  # the representative takes the group's place in the ranking
+                members = [pid, *[c for c, _ in copies]]
+                best = min(range(len(members)), key=lambda n: authority(members[n], n))
+                if best:
+                    chosen = members[best]
+                    copies = [(c, s) for c, s in [(pid, score), *copies] if c != chosen]
+                    pid = chosen
+            out.append(((pid, score), copies))
+        return out + tail
+
+    @staticmethod
+    def _operative_first(snap: Snapshot, groups: list, ranking: Ranking) -> list:
+        """Within one document, an operative provision (article, section, definition) that matches
+        nearly as well as a recital or other non-operative passage ranked above it goes first: the
+        reader cites the rule, the recital explains it (it stays on the page as context)."""
+        if not ranking.dense:
+            return groups
+        cols = snap.columns
+        out = list(groups)
+        for i in range(len(out)):
+            pid = out[i][0][0]
+            if cols.value_of("unit_type", pid) in OPERATIVE or pid not in ranking.dense:
+                continue
+            doc, sim = cols.value_of("document_id", pid), ranking.dense[pid].score
+            for j in range(i + 1, min(len(out), i + OPERATIVE_LOOKAHEAD)):
+                other = out[j][0][0]
+                if (cols.value_of("document_id", other) == doc and cols.value_of("unit_type", other) in OPERATIVE
+                        and other in ranking.dense and ranking.dense[other].score >= sim - OPERATIVE_MARGIN):
+                    out.insert(i, out.pop(j))
+                    break
+        return out

@@ -39,6 +39,10 @@ RRF_K = 60  # the constant from Cormack et al.; damps the weight of top ranks
 # 0.02, 0 cost nothing; lexical evidence still counts fully within the query's language.
 CROSS_LANGUAGE_LEXICAL_WEIGHT = 0.0
 GROUP_BEST = 2  # passages fetched per group that the ranking left out
+QUOTED = 0.95  # a query this close to a passage of its own language quotes it
+CONCEPT_BONUS = 0.02  # rank boost for passages about a concept the query names (not added to similarities)
+TRANSLATION_BONUS = 0.05  # rank boost for the provision a quoting query names, in the filtered languages
+TOPIC_WORDS = 12  # at most this many words: the query names a topic rather than quoting a passage
 LOCATOR_CANDIDATES = 5000  # passages holding a named unit's words whose locators are checked
 QUERY_CACHE = 512
 PHRASE_CACHE = 20_000  # passages whose token string is kept for phrase checks (rows never change)
@@ -83,6 +87,7 @@ class Retriever:
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._phrase_tokens: OrderedDict[int, str] = OrderedDict()
         self.loads = 0  # snapshots loaded by this retriever (a publish under load must cost one)
+        self._terms = None  # the taxonomy's compiled terms, for the concepts a query names
 
     # -- the snapshot ------------------------------------------------------------------------
     def refresh(self) -> bool:
@@ -143,7 +148,8 @@ class Retriever:
             raise KeyError(passage_id)
         return snap.index.vector(unit_id(passage_id, window))
 
-    def dense(self, snap: Snapshot, vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[DenseHit]:
+    def dense(self, snap: Snapshot, vector: np.ndarray, depth: int, allowed: np.ndarray | None,
+              favour: np.ndarray | None = None, bonus: float = 0.0) -> list[DenseHit]:
         """Best passages by their best unit (the passage itself or one of its sentences), scored by
         cosine minus the unit's hubness (index/hubness.py): a unit near every query counts less."""
         per_passage = max(1.0, len(snap.unit_ids) / max(len(snap.columns), 1))
@@ -153,6 +159,12 @@ class Retriever:
         uids, scores = ids[0][valid], scores[0][valid]
         if snap.hubness is not None and len(uids):
             scores = scores - snap.hubness.penalty(uids)
+        if favour is not None and len(favour) and len(uids):
+            # rank (not score) passages about what the query names a little higher: the similarity
+            # reported and cut on stays the vectors' own
+            order = np.argsort(-(scores + bonus * np.isin(uids >> WINDOW_BITS, favour)), kind="stable")
+            uids, scores = uids[order], scores[order]
+        elif snap.hubness is not None and len(uids):
             order = np.argsort(-scores, kind="stable")
             uids, scores = uids[order], scores[order]
         # best first: a passage's first unit is its best one
@@ -160,6 +172,48 @@ class Retriever:
         first = np.sort(first)[:depth]
         return [DenseHit(int(u) >> WINDOW_BITS, float(sc), int(u) & WINDOW_MASK)
                 for u, sc in zip(uids[first].tolist(), scores[first].tolist())]
+
+    def translated(self, snap: Snapshot, vector: np.ndarray, text: str, allowed: np.ndarray | None) -> np.ndarray | None:
+        """When the query is (nearly) a provision of an act in its own language and the filters ask for
+        other languages: the passages of that provision in the act's other languages (one family, the
+        same provision number). A reader who pastes Article 65(5) in English and asks for German wants
+        Article 65 of the German text, whatever other German article the vectors happen to prefer."""
+        if allowed is None:
+            return None
+        lang = query_language(text)
+        if lang == "und":
+            return None
+        cols = snap.columns
+        same = cols.ids[cols.mask(Filters(language=[lang.split("-")[0]]))]
+        if not len(same) or np.isin(same, allowed).any():
+            return None  # the query's language is allowed: no pivot needed
+        quoted = [h.passage_id for h in self.dense(snap, vector, 3, same) if h.score >= QUOTED]
+        if not quoted:
+            return None
+        keys = snap.provision_keys(self.rows)
+        wanted = {keys[p] for p in quoted if p in keys}
+        if not wanted:
+            return None
+        found = [p for p in allowed.tolist() if keys.get(p) in wanted]
+        return np.array(found, np.int64) if found else None
+
+    def about(self, snap: Snapshot, text: str) -> np.ndarray | None:
+        """Passages tagged with a concept the query names in its own words (the taxonomy's legal terms
+        of the query's language: "surveillance humaine" names human-oversight): the dense ranking
+        puts them a little higher. Short queries only: a quoted sentence names many things."""
+        if snap.concepts is None or not text or len(text.split()) > TOPIC_WORDS:
+            return None
+        if self._terms is None:
+            from pipeline.concepts.classify import Terms
+            from pipeline.concepts.taxonomy import load
+
+            try:
+                self._terms = Terms(load(self.settings.concept_taxonomy))
+            except Exception:  # an unreadable taxonomy: no favour (ailex index reports it)
+                return None
+        lang = query_language(text)
+        named = [c for c in self._terms.named(text, "" if lang == "und" else lang) if c in set(snap.concepts.ids)]
+        return snap.concepts.passages_with(named) if named else None
 
     # -- candidates --------------------------------------------------------------------------
     def candidates(self, snap: Snapshot, parsed: ParsedQuery, filters: Filters) -> np.ndarray | None:
@@ -201,14 +255,21 @@ class Retriever:
         if mode == "keyword":
             ranking = self._keyword(snap, parsed, depth, allowed)
             return self._put_named_first(snap, parsed, ranking)
-        dense = {h.passage_id: h for h in self.dense(snap, self.query_vector(text), depth, allowed)}
+        vector = self.query_vector(text)
+        favour, bonus, vouched = self.about(snap, text), CONCEPT_BONUS, set()
+        if favour is None:
+            favour, bonus = self.translated(snap, vector, text, allowed), TRANSLATION_BONUS
+            # the provision the query quotes, in the asked language: shown even where its vectors
+            # are less close than the relevance cutoff asks of a free question
+            vouched = set(favour.tolist()) if favour is not None else set()
+        dense = {h.passage_id: h for h in self.dense(snap, vector, depth, allowed, favour, bonus)}
         if mode == "semantic":
-            return Ranking([(pid, h.score) for pid, h in dense.items()], pool, dense, allowed)
+            return Ranking([(pid, h.score) for pid, h in dense.items()], pool, dense, allowed, vouched & set(dense))
         terms = query_terms(parsed)
         lexical = snap.lexical.search(terms, depth, self._lexical_pool(snap, text, allowed))
         # the whole fused union: truncating here would drop dense-only hits (other languages)
         # that diversification is meant to bring forward
-        ranking = Ranking(self._fuse(snap, text, list(dense.values()), lexical), pool, dense, allowed)
+        ranking = Ranking(self._fuse(snap, text, list(dense.values()), lexical), pool, dense, allowed, vouched & set(dense))
         # a passage holding every word of the query is a hit whatever its vector says ("HUDERIA")
         if lexical and terms:
             held = snap.lexical.containing_all(terms, np.array(sorted(pid for pid, _ in lexical), np.int64))
@@ -295,17 +356,22 @@ class Retriever:
         cols = snap.columns
         present = {cols.value_of(column, pid) for pid, _ in ranking.ranked}
         parsed = parse_query(query)
-        vector = self.query_vector(parsed.text or " ".join(parsed.title_terms))
-        # fused scores are reciprocal ranks: these rank after everything the fusion kept
-        tail_score = 1.0 / (RRF_K + len(ranking.ranked) + 1)
+        text = parsed.text or " ".join(parsed.title_terms)
+        vector, favour = self.query_vector(text), self.about(snap, text)
+        # fused scores are reciprocal ranks: these rank after everything the fusion kept, best first
+        tail = len(ranking.ranked)
         # groups split the pool rank() already drew (filters, phrases, title: applied once), so
         # a jurisdiction filter keeps its meaning and no candidate query runs twice
         pool = cols.ids if ranking.allowed is None else ranking.allowed
         codes = cols.codes[column][np.searchsorted(cols.ids, pool)]
+        found: list[DenseHit] = []
         for code in np.unique(codes):
             value = cols.labels[column][code]
             if not value or value in present:
                 continue
-            for hit in self.dense(snap, vector, GROUP_BEST, pool[codes == code]):
-                ranking.dense[hit.passage_id] = hit
-                ranking.ranked.append((hit.passage_id, hit.score if mode == "semantic" else tail_score))
+            found += self.dense(snap, vector, GROUP_BEST, pool[codes == code], favour, CONCEPT_BONUS)
+        # in order of similarity (not of the group's name): the page shows the groups in the order
+        # their best passage comes, so the closest missing group must come first
+        for n, hit in enumerate(sorted(found, key=lambda h: -h.score)):
+            ranking.dense[hit.passage_id] = hit
+            ranking.ranked.append((hit.passage_id, hit.score if mode == "semantic" else 1.0 / (RRF_K + tail + n + 1)))

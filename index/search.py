@@ -109,4 +109,7 @@ class Searcher:
         ranking = self.retriever.rank(snap, query, depth, filters, mode)
         if diversify and mode != "keyword":
             self.retriever.add_group_bests(snap, ranking, query, diversify, mode)
-        return self.results.build(snap, query, ranking, k, mode, diversify, collapse_duplicates, cutoff, started)
+        # a family's copies of a provision show in the filter's language, else in the query's
+        prefer = filters.language[0] if len(filters.language) == 1 else query_language(query)
+        return self.results.build(snap, query, ranking, k, mode, diversify, collapse_duplicates, cutoff, started,
+                                  prefer_language="" if prefer == "und" else prefer)

@@ -21,7 +21,7 @@ from index.hubness import Hubness
 from index.identifiers import TitleMatcher
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
-from index.metadata import PassageColumns
+from index.metadata import Filters, PassageColumns
 from index.units import passage_ids
 
 
@@ -44,6 +44,27 @@ class Snapshot:
     @property
     def build_id(self) -> str:
         return self.manifest.build_id
+
+    _provision_keys: dict | None = None
+
+    def provision_keys(self, rows) -> dict[int, tuple[str, str, str, int]]:
+        """{passage id: (family, unit kind, number, series)} for the passages of documents that have
+        a family, read once per snapshot from the (immutable) passage rows."""
+        if self._provision_keys is None:
+            from index.provisions import unit_key
+
+            cols = self.columns
+            with_family = [d.id for d in self.documents if (f := self.documents.family(d.id)) is not None
+                           and len(f.members) > 1]
+            ids = cols.ids[cols.mask(Filters(document_id=with_family))] if with_family else cols.ids[:0]
+            keys: dict[int, tuple] = {}
+            for start in range(0, len(ids), 2000):
+                for pid, p in rows.passages_by_ids(ids[start : start + 2000].tolist()).items():
+                    k = unit_key(p).key
+                    if k.kind in ("article", "recital", "annex"):
+                        keys[pid] = (self.documents.family(p.document_id).id, k.kind, k.number, k.series)
+            self._provision_keys = keys
+        return self._provision_keys
 
     @cached_property
     def titles(self) -> TitleMatcher:

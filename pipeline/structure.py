@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from corpus.text import has_cjk, is_cjk
+from corpus.text import CJK, has_cjk, is_cjk
 from pipeline.extract import Block
 
 SEP = " › "
@@ -18,6 +18,7 @@ SEP = " › "
 PART, CHAPTER, GROUP, ARTICLE, SUBARTICLE = 0, 1, 2, 3, 4
 
 _CJK_NUM = "一二三四五六七八九十百千零〇两"
+_SPACED_CJK = re.compile(f"(?<=[{CJK}])\\s+(?=[{CJK}])")
 _ROMAN = r"[IVXLC]+"
 
 _ARTICLE_WORDS = r"Article|ARTICLE|Artikel|ARTIKEL|Artículo|ARTÍCULO|Articolo|ARTICOLO|Artigo|ARTIGO|Artykuł|Άρθρο"
@@ -325,6 +326,8 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
     last_recital: int | None = None
     i = 0
 
+    container_titles: dict[int, str] = {}  # level → title of the chapter/section holding the current unit
+
     def start(kind: str, label: str, title: str | None, level: int | None) -> Unit:
         nonlocal unit
         if unit.blocks:
@@ -333,8 +336,18 @@ def segment(blocks: list[Block], lang: str = "") -> list[Unit]:
         if level is not None:
             for lv in [k for k in path if k >= level]:
                 del path[lv]
+                container_titles.pop(lv, None)
             path[level] = entry
+            if title and kind not in ("article", "section", "annex", "subarticle"):
+                # letter-spaced CJK headings ("总 则") read as one word
+                container_titles[level] = _SPACED_CJK.sub("", title)
             unit_path = [path[k] for k in sorted(path)]
+            if kind in ("article", "section", "subarticle") and not title and container_titles:
+                # an article with no title of its own ("Art. 14") is named by the section it sits in
+                # ("Seção II — Risco Excessivo"): the locator says what it is about, and the passage
+                # vector, which reads the locator, carries that topic
+                near = max(container_titles)
+                unit_path = [f"{path[k]} — {container_titles[k]}" if k == near else path[k] for k in sorted(path)]
         else:
             unit_path = [entry]
         unit = Unit(kind=kind, path=unit_path, label=label, title=title)

@@ -94,7 +94,7 @@ def test_brazil_pl2338_articles():
     assert numbers == set(range(1, 46))
     assert "Art. 1º" in labels and "Art. 10" in labels
     art1 = next(d for d in drafts if "Art. 1º" in d.locator)
-    assert art1.locator == "Capítulo I › Art. 1º" and art1.text.startswith("Esta Lei estabelece normas gerais")
+    assert art1.locator == "Capítulo I — DISPOSIÇÕES PRELIMINARES › Art. 1º" and art1.text.startswith("Esta Lei estabelece normas gerais")
     assert {d.language for d in drafts} == {"pt"}
 
 

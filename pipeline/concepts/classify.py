@@ -141,6 +141,12 @@ class Terms:
     def patterns(self, language: str) -> list[list["_Term"]]:
         return self._by_lang.get(base_language(language), self._any)
 
+    def named(self, text: str, language: str) -> list[str]:
+        """The concepts whose terms `text` (a query) holds, in its language (every language's terms
+        when it is unknown): "surveillance humaine des systèmes d'IA" names human-oversight."""
+        low = text.lower()
+        return [cid for cid, terms in zip(self.ids, self.patterns(language)) if any(t.search(low) for t in terms)]
+
 
 class _Term:
     """One term pattern. A leading word boundary is checked in Python rather than by the regex:
