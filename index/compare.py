@@ -16,10 +16,12 @@ from corpus.citation import Citation, Versions, cite_passage
 from corpus.jurisdictions import same
 from corpus.models import Document, Passage, Version
 from index.metadata import Filters
+from index.results import OPERATIVE, OPERATIVE_MARGIN
 from index.search import Searcher
 
 
 COMMON_DEPTH = 400  # passages ranked once across all jurisdictions before any per-jurisdiction search
+PER_JURISDICTION = 8  # a jurisdiction's best passages considered when preferring its operative provision
 
 
 class UnknownPassage(KeyError):
@@ -33,6 +35,7 @@ class Match:
     passage: Passage
     document: Document
     version: Version | None = None  # the stored version the passage was cut from (cited with its hash)
+    context: "Match | None" = None  # the recital that matched best, when the operative provision was chosen
 
 
 @dataclass
@@ -55,6 +58,21 @@ def citation(m: Match, retrieved: date | None = None) -> str:
     if not c.retrieved and retrieved is not None:
         c = dataclasses.replace(c, retrieved=retrieved.isoformat())
     return c.text()
+
+
+def _operative(cols, ranked: list) -> tuple:
+    """A jurisdiction's match: its best passage, unless that is a recital (or another passage that
+    does not state the rule) and an operative provision of the same document matches nearly as well
+    (OPERATIVE_MARGIN): then the provision, with the recital kept as its context."""
+    top = ranked[0]
+    if cols.value_of("unit_type", top.passage_id) in OPERATIVE:
+        return top, None
+    doc = cols.value_of("document_id", top.passage_id)
+    for hit in ranked[1:PER_JURISDICTION]:
+        if (cols.value_of("unit_type", hit.passage_id) in OPERATIVE and cols.value_of("document_id", hit.passage_id) == doc
+                and hit.score >= top.score - OPERATIVE_MARGIN):
+            return hit, top
+    return top, None
 
 
 def compare(
@@ -100,19 +118,23 @@ def compare(
     # jurisdiction's first passage is its best. Only jurisdictions that list does not reach get
     # a partition search of their own (a search per jurisdiction scans the index each time).
     pool = cols.ids[cols.mask(base.replace(jurisdiction=wanted)) & keep] if wanted else cols.ids[:0]
-    best: dict[str, tuple] = {}
+    best: dict[str, list] = {}
     for hit in retriever.dense(snap, vector, COMMON_DEPTH, pool) if len(pool) else []:
-        best.setdefault(cols.value_of("jurisdiction", hit.passage_id), hit)
+        best.setdefault(cols.value_of("jurisdiction", hit.passage_id), []).append(hit)
     for jur in wanted:
         if jur in best:
-            ranked = [best[jur]]
+            ranked = best[jur]
         else:
-            ranked = retriever.dense(snap, vector, 1, cols.ids[cols.mask(base.replace(jurisdiction=[jur])) & keep])
+            ranked = retriever.dense(snap, vector, PER_JURISDICTION, cols.ids[cols.mask(base.replace(jurisdiction=[jur])) & keep])
         if not ranked or ranked[0].score < min_score:
             missing.append(jur)
             continue
-        pid, score, _ = ranked[0]
-        p = results.passages([pid])[pid]
-        matches.append(Match(jur, score, p, results.document(snap, p.document_id), versions.get(p.version_id)))
+        chosen, context = _operative(cols, ranked)
+        p = results.passages([chosen.passage_id])[chosen.passage_id]
+        match = Match(jur, chosen.score, p, results.document(snap, p.document_id), versions.get(p.version_id))
+        if context is not None:
+            c = results.passages([context.passage_id])[context.passage_id]
+            match.context = Match(jur, context.score, c, results.document(snap, c.document_id), versions.get(c.version_id))
+        matches.append(match)
     matches.sort(key=lambda m: -m.score)
     return Comparison(query_text, source, round((time.perf_counter() - started) * 1000, 2), matches, missing)

@@ -97,7 +97,20 @@ class ResultBuilder:
             groups = self._operative_first(snap, groups, ranking)
         if diversify:
             column = "language" if diversify == "language" else "jurisdiction"
-            groups = interleave(groups, lambda g: cols.value_of(column, g[0][0]))
+            group_of = lambda g: cols.value_of(column, g[0][0])  # noqa: E731
+            # each group's turn comes in the order of its best match's similarity (words-only hits count
+            # with their rank): a jurisdiction whose best provision is close is not shown after one that
+            # only shares a word with the query
+            def sim(g) -> float:  # a hit's similarity is its best copy's (a collapsed translation's, say)
+                return max((ranking.dense[p].score for p in [g[0][0], *[c for c, _ in g[1]]] if p in ranking.dense),
+                           default=-1.0)
+
+            best: dict[str, float] = {}
+            for g in groups:
+                best[group_of(g)] = max(best.get(group_of(g), -1.0), sim(g))
+            # groups take turns in the order of their best match (stable: each group keeps its ranking)
+            groups = sorted(groups, key=lambda g: -best[group_of(g)])
+            groups = interleave(groups, group_of)
         groups = groups[:k]
         passages = self.passages(pid for (pid, _), copies in groups for pid in [pid, *[c for c, _ in copies]])
         hits = []
@@ -152,11 +165,14 @@ class ResultBuilder:
         prefer = prefer.split("-")[0]
 
         def authority(pid: int, position: int) -> tuple:
+            # the preferred language first (an English question gets the English text of an act, be it
+            # a translation), then the final text over readings, positions and format copies, then the
+            # official print over markup over conversions
             doc_id = snap.columns.value_of("document_id", pid)
             member = snap.documents.member(doc_id)
             language = snap.columns.value_of("language", pid).split("-")[0]
             role = authority_key(member, prefer) if member is not None else (len(ROLES), 1, 9, doc_id)
-            return (role[0], 0 if prefer and language == prefer else 1, *role[2:], position)
+            return (0 if prefer and language == prefer else 1, role[0], *role[2:], position)
 
         out = []
         for (pid, score), copies in kept:

@@ -213,7 +213,14 @@ class Retriever:
                 return None
         lang = query_language(text)
         named = [c for c in self._terms.named(text, "" if lang == "und" else lang) if c in set(snap.concepts.ids)]
-        return snap.concepts.passages_with(named) if named else None
+        if not named:
+            return None
+        # a question naming several concepts ("transparency obligations for deepfakes") is about
+        # them together: passages tagged with only one of them are not favoured
+        passages = snap.concepts.passages_with(named[:1])
+        for concept in named[1:]:
+            passages = np.intersect1d(passages, snap.concepts.passages_with([concept]), assume_unique=True)
+        return passages if len(passages) else None
 
     # -- candidates --------------------------------------------------------------------------
     def candidates(self, snap: Snapshot, parsed: ParsedQuery, filters: Filters) -> np.ndarray | None:
@@ -354,7 +361,9 @@ class Retriever:
         reach the page; the relevance cutoff still hides groups with no good match."""
         column = "language" if diversify == "language" else "jurisdiction"
         cols = snap.columns
-        present = {cols.value_of(column, pid) for pid, _ in ranking.ranked}
+        # a group counts as present through a passage the vectors found: one found by a shared word
+        # alone has no similarity, and the relevance cutoff would hide it
+        present = {cols.value_of(column, pid) for pid, _ in ranking.ranked if pid in ranking.dense}
         parsed = parse_query(query)
         text = parsed.text or " ".join(parsed.title_terms)
         vector, favour = self.query_vector(text), self.about(snap, text)

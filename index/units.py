@@ -16,8 +16,9 @@ from pipeline.windows import sentence_windows
 # next `ailex index` then recomputes every passage's units (vectors of unchanged texts still come
 # from the embedding cache). Recorded in each snapshot's manifest.
 # 2: a list's lead-in joins its first item; 3: junk lines (footnotes, contents, signatures) get no
-# window and are left out of the passage vector, footnote and heading passages have no vector.
-UNITS_VERSION = 3
+# window and are left out of the passage vector, footnote and heading passages have no vector;
+# 4: a citation run inside a line (a sentence that is a source citation) gets no window either.
+UNITS_VERSION = 4
 WINDOW_BITS = 10
 WINDOW_MASK = (1 << WINDOW_BITS) - 1
 MAX_PASSAGE_ID = (1 << (63 - WINDOW_BITS)) - 1  # the largest passage id a unit id can hold

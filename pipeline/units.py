@@ -37,9 +37,11 @@ _ACT = (r"(?:Council\s+|Commission\s+)?(?:Implementing\s+|Delegated\s+)?(?:Regul
 _ACT_CITATION = re.compile(rf"^(?:\(\d{{1,3}}\)\s*|\d{{1,3}}\s+)?{_ACT}\b")
 # Evidence that a numbered line is a source citation rather than a numbered paragraph
 _CITES = re.compile(
-    r"\bSubmissions?\s+\d|\bCommittee Hansard\b|\bHansard\b|\b[Ii]bid\b|\bop\.\s?cit\b|https?://|\bwww\.\w|"
+    r"\bSubmissions?\s*\d|\bCommittee Hansard\b|\bHansard\b|\b[Ii]bid\b|\bop\.\s?cit\b|https?://|\bwww\.\w|"
     r"\b(?:accessed|retrieved|viewed)\s+(?:on\s+)?\d|\[(?:J|R|M|N|C|D|EB/OL|Z)\]|\bdoi:|\bISBN\b"
 )
+_SUBMISSION = re.compile(r"\bSubmissions?\s*\d+\s*[,;]")
+_ACCESSED = re.compile(r"\b(?:accessed|retrieved|viewed|consulté le|abgerufen am|consultado em|consultado el)\b", re.I)
 _PAGE_TAIL = re.compile(r"(?:\bpp?\.|\bpag\.|\bpág\.|\bS\.|\bblz\.|\bstr\.)\s?\[?[\divxlc]+\]?(?:\s?[-–]\s?\[?\d+\]?)?\s*\)?\s*[.;]?\s*$")
 _MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|December|"
            r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
@@ -94,6 +96,10 @@ def _citation(line: str, unit_type: str) -> bool:
         return True  # a cited act with its OJ reference; in an annex such lists are the provision
     if mark and (_CITES.search(line) or _PAGE_TAIL.search(line) or _DATE_TAIL.search(line)):
         return True  # "94 ARIA, Submission 166, p. 1." / "21 中国信通院：《…》，2021 年 7 月。"
+    if _URL.search(line) and _ACCESSED.search(line):
+        return True  # a web source with its access date, wherever its footnote number went
+    if _SUBMISSION.search(line) and _PAGE_TAIL.search(line) and len(line.split()) <= 20:
+        return True  # the same citation whose footnote number went to the line above: "La Trobe University, Submission 186 , p. 1 ;"
     without = _URL.sub(" ", line)
     if without != line and len(re.findall(r"[^\W\d_]{2,}", without)) <= 2:
         return True  # "1 https://… 2 https://…"
@@ -180,7 +186,10 @@ _DEFINED = re.compile(
 
 _CONTENTS_TITLE = re.compile(
     r"^(?:(?:Table of )?Contents|Contents page|Sommaire|Table des matières|Inhalt|Inhaltsverzeichnis|Índice|Indice|Sumário|"
-    r"Inhoud|Inhoudsopgave|目\s*录|目\s*錄|目\s*次|图\s*目\s*录|表\s*目\s*录|차\s*례|목\s*차|List of (?:figures|tables|boxes))$", re.I)
+    r"Inhoud|Inhoudsopgave|目\s*录|目\s*錄|目\s*次|图\s*目\s*录|表\s*目\s*录|차\s*례|목\s*차|List of (?:figures|tables|boxes)|"
+    # reports' lists of names: an acronym list ("FSO Future Skills Organisation") reads like every query's topic
+    r"(?:List of )?(?:Acronyms|Abbreviations)(?: and (?:abbreviations|acronyms))?|Abréviations|Abkürzungen|"
+    r"Abkürzungsverzeichnis|Siglas(?: y acrónimos| e abreviaturas)?|Sigles(?: et abréviations)?|Members|Membership)$", re.I)
 _PREAMBLE = re.compile(
     r"\b(?:Having regard to|Whereas|vu le|vu la|considérant|gestützt auf|in Erwägung|Visto|Vistos|Considerando|Tendo em conta|"
     r"Gelet op|Overwegende|Recalling|Reaffirming|Recognizing|Recognising|Noting|Acknowledging|Emphasizing|Emphasising|"

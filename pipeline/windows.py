@@ -9,7 +9,7 @@ a query never matches them alone."""
 from __future__ import annotations
 
 from pipeline.chunk import sentences, words
-from pipeline.units import provision_lines
+from pipeline.units import junk_kind, provision_lines
 
 MAX_WORDS = 60  # longer sentences (enumerations without full stops) are cut at clause ends
 MIN_WORDS = 5  # shorter pieces ("(a)", "Article 5") join the next sentence
@@ -42,7 +42,9 @@ def sentence_windows(text: str, unit_type: str = "") -> list[str]:
         line = line.strip()
         if line:
             for s in sentences(line):
-                pieces.extend(_cut(s))
+                # a citation run inside a line ("…; La Trobe University, Submission 186, p. 1;") is junk too
+                if junk_kind(s, unit_type) is None:
+                    pieces.extend(_cut(s))
     merged: list[str] = []
     carry = ""
     for piece in pieces:

@@ -153,18 +153,32 @@ class Health(BaseModel):
     index: IndexInfo | None
 
 
+class CompareContext(PassageOut):
+    """The recital (or other explanatory passage) that matched best, when the operative provision
+    it explains was chosen instead."""
+
+    score: float
+    citation: str
+
+
 class CompareMatch(PassageOut):
     jurisdiction: str
     score: float
     citation: str
     document: DocumentOut
+    context: CompareContext | None = None
 
     @classmethod
     def from_match(cls, m, retrieved) -> "CompareMatch":
         from index.compare import citation
 
+        context = None
+        if getattr(m, "context", None) is not None:
+            context = CompareContext(score=round(m.context.score, 5), citation=citation(m.context, retrieved),
+                                     **PassageOut.from_passage(m.context.passage).model_dump())
         return cls(jurisdiction=m.jurisdiction, score=round(m.score, 5), citation=citation(m, retrieved),
-                   document=DocumentOut.from_document(m.document), **PassageOut.from_passage(m.passage).model_dump())
+                   document=DocumentOut.from_document(m.document), context=context,
+                   **PassageOut.from_passage(m.passage).model_dump())
 
 
 class CompareResponse(BaseModel):

@@ -165,6 +165,10 @@ def real_searcher(tmp_path_factory, shared, corpus_rows):
 
     root = tmp_path_factory.mktemp("real")
     settings = Settings(data_dir=root / "data")
+    if os.environ.get("AILEX_TEST_REAL_CORPUS"):  # development: a copy of a corpus built from REAL_DOCS before
+        import shutil
+
+        shutil.copytree(os.environ["AILEX_TEST_REAL_CORPUS"], settings.data_dir)
     store = Store(settings.data_dir)
     rows = [dict(corpus_rows[p], path=str(shared / "corpus" / p)) for p in REAL_DOCS]
     report = import_csv(store, write_csv(root / "real.csv", rows))

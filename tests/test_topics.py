@@ -17,7 +17,8 @@ TOPICS = [
      {"EU": r"deep ?fake|transparency", "US-CA": r"disclosure", "CN": r"\bmark|label"}),
     ("regulatory sandbox for AI innovation", {"EU": r"sandbox|experimentation", "BR": r"sandbox"}),
     ("human oversight of high-risk AI systems", {"EU": r"overs(ee|ight)", "BR": r"supervisão humana"}),
-    ("facial recognition technology used by law enforcement", {"US-MD": r"facial recognition", "EU": r"law enforcement"}),
+    ("facial recognition technology used by law enforcement", {"US-MD": r"facial recognition",
+                                                                "EU": r"law enforcement|facial recognition"}),
     ("algorithmic discrimination by high-risk AI systems in consequential decisions",
      {"US-CO": r"high-risk artificial intelligence", "EU": r"discriminat"}),
     ("unauthorised use of a person's voice or likeness", {"US-TN": r"voice or likeness"}),
@@ -32,6 +33,80 @@ TOPICS = [
                                          "(국가인공지능위원회) 13th–17th among the bill's passages, below Articles 30, "
                                          "12 and 8: a ranking matter; a Korean query finds it")),
 ]
+
+
+# The same questions in five languages (issue 18: officers ask in French, Spanish, Portuguese and more):
+# topic → ({query language: query}, {jurisdiction: pattern its best passage must match to be on topic,
+# not merely present: the provision itself, e.g. EU Article 14 for human oversight})
+ML_TOPICS = {
+    "human oversight": (
+        {"en": "human oversight of high-risk AI systems",
+         "fr": "surveillance humaine des systèmes d'intelligence artificielle à haut risque",
+         "es": "supervisión humana de los sistemas de inteligencia artificial de alto riesgo",
+         "pt": "supervisão humana de sistemas de inteligência artificial de alto risco",
+         "de": "menschliche Aufsicht über Hochrisiko-KI-Systeme"},
+        {"EU": r"(Article|Artikel|Artículo|Artigo|Articolo) 14\b|Recital \(7[23]\)", "BR": r"supervisão humana"}),
+    "minors": (
+        {"es": "impedir que los menores dependan en exceso de los servicios de inteligencia artificial generativa",
+         "en": "prevent minors from over-relying on generative AI services",
+         "fr": "empêcher les mineurs de dépendre excessivement des services d'IA générative",
+         "pt": "impedir que menores dependam excessivamente de serviços de inteligência artificial generativa",
+         "de": "Minderjährige vor übermäßiger Abhängigkeit von generativen KI-Diensten schützen"},
+        {"CN": r"underage|minor|未成年"}),
+    "gpai systemic": (
+        {"pt": "obrigações dos fornecedores de modelos de IA de finalidade geral com risco sistémico",
+         "en": "obligations for providers of general-purpose AI models with systemic risk",
+         "fr": "obligations des fournisseurs de modèles d'IA à usage général présentant un risque systémique",
+         "es": "obligaciones de los proveedores de modelos de IA de uso general con riesgo sistémico",
+         "de": "Pflichten der Anbieter von KI-Modellen mit allgemeinem Verwendungszweck mit systemischem Risiko"},
+        {"EU": r"(Article|Artikel|Artículo|Artigo) 5[1-5]\b|systemic risk|risque systémique|systemischem Risiko",
+         "US-CA": r"frontier (AI )?(model|developer|framework)|catastrophic risk"}),
+    "prohibited": (
+        {"en": "prohibited artificial intelligence practices",
+         "fr": "pratiques d'intelligence artificielle interdites",
+         "es": "prácticas de inteligencia artificial prohibidas",
+         "pt": "práticas de inteligência artificial proibidas",
+         "de": "verbotene Praktiken im KI-Bereich"},
+        {"EU": r"(Article|Artikel|Artículo|Artigo) 5\b", "BR": r"risco excessivo|vedad|proibid"}),
+    "deepfakes": (
+        {"en": "labelling of deepfakes and AI-generated content",
+         "fr": "étiquetage des hypertrucages et des contenus générés par l'IA",
+         "es": "etiquetado de ultrafalsificaciones y contenidos generados por IA",
+         "pt": "rotulagem de falsificações profundas e conteúdos gerados por IA",
+         "de": "Kennzeichnung von Deepfakes und KI-generierten Inhalten"},
+        {"EU": r"(Article|Artikel|Artículo|Artigo) 50\b|deep ?fake", "CN": r"标识|label|mark"}),
+    "sandbox": (
+        {"en": "AI regulatory sandboxes for innovation",
+         "fr": "bacs à sable réglementaires de l'IA",
+         "es": "espacios controlados de pruebas para la IA",
+         "pt": "ambiente regulatório experimental de inteligência artificial",
+         "de": "KI-Reallabore zur Förderung der Innovation"},
+        {"EU": r"(Article|Artikel|Artículo|Artigo) 5[78]\b|sandbox|Reallabor|bac à sable",
+         "BR": r"sandbox|ambiente regulatório experimental"}),
+}
+
+# measured on the real-model corpus (2026-12-04): 41 of the 55 (query, jurisdiction) checks above
+# find an on-topic provision; the misses are cross-lingual ranking limits of e5-small (Brazil's Art. 14
+# "São vedadas…" for "prohibited practices" in five languages, China's article on minors from
+# Spanish, Portuguese and German questions, …). A drop below this fails; raise it when ranking improves.
+MIN_ON_TOPIC = 41
+# the issue's own examples: each must hold
+MUST = [("human oversight", "fr", "EU"), ("gpai systemic", "pt", "US-CA"), ("minors", "en", "CN")]
+
+
+def test_questions_in_five_languages_find_on_topic_provisions(real_searcher):
+    checks, misses = 0, []
+    for topic, (queries, expected) in ML_TOPICS.items():
+        for lang, query in queries.items():
+            res = real_searcher.search(query, k=10, mode="hybrid", diversify="jurisdiction")
+            for jurisdiction, pattern in expected.items():
+                checks += 1
+                hit = next((h for h in res.hits if h.document.jurisdiction == jurisdiction), None)
+                if hit is None or not re.search(pattern, f"{hit.passage.locator}\n{hit.passage.text}", re.IGNORECASE):
+                    misses.append((topic, lang, jurisdiction, hit.passage.locator[:60] if hit else None))
+    assert len({lang for q, _ in ML_TOPICS.values() for lang in q}) >= 5
+    assert not [m for m in misses if m[:3] in MUST], misses
+    assert checks - len(misses) >= MIN_ON_TOPIC, (checks - len(misses), checks, misses)
 
 
 def _id(t) -> str:
