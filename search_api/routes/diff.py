@@ -14,7 +14,7 @@ from search_api.contract import error_response
 from search_api.deps import StoreDep
 from search_api.exports import error_responses, export_response, openapi_content
 from search_api.exports.tables import diff_table
-from search_api.routes.documents import DOC_ID
+from search_api.routes.documents import document_or_404
 
 router = APIRouter(prefix="/api", tags=["diff"])
 
@@ -28,17 +28,8 @@ ERRORS = {**error_responses(not_found="Unknown document or version.", unprocessa
                               "no text, or no common language.")}
 
 
-def document_or_404(store: Store, doc_id: str, name: str = "document"):
-    if not DOC_ID.match(doc_id):
-        raise HTTPException(404, f"{name}: no document {doc_id!r}")
-    try:
-        return store.get_document(doc_id)
-    except KeyError:
-        raise HTTPException(404, f"{name}: no document {doc_id!r}") from None
-
-
 def versions_diff(store: Store, doc_id: str, from_version: int | None, to_version: int | None):
-    doc = document_or_404(store, doc_id)
+    doc = document_or_404(store, doc_id, "document")
     try:
         return diff(*previous_and_current(store, doc, from_version, to_version))
     except UnknownVersion as exc:

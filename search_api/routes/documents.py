@@ -33,13 +33,15 @@ DOC_ID = re.compile(r"^[a-z0-9-]{1,80}$")
 FILE_TYPES = sorted(set(CONTENT_TYPES.values())) + ["application/octet-stream"]
 
 
-def _document(store, doc_id: str):
+def document_or_404(store, doc_id: str, name: str = ""):
+    """The stored document, or a 404 naming the parameter (`name`) that gave the unknown id."""
+    where = f"{name}: " if name else ""
     if not DOC_ID.match(doc_id):
-        raise HTTPException(404, f"no document {doc_id!r}")
+        raise HTTPException(404, f"{where}no document {doc_id!r}")
     try:
         return store.get_document(doc_id)
     except KeyError:
-        raise HTTPException(404, f"no document {doc_id!r}") from None
+        raise HTTPException(404, f"{where}no document {doc_id!r}") from None
 
 
 @router.get("", response_model=DocumentList, responses={
@@ -75,7 +77,7 @@ def document_list(
 @router.get("/{doc_id}", response_model=DocumentDetail)
 def get_document(doc_id: str, store: StoreDep) -> DocumentDetail:
     """Metadata, versions and passages in reading order."""
-    d = _document(store, doc_id)
+    d = document_or_404(store, doc_id)
     versions = store.versions(d.id)
     family = store_families(store)[d.id]
     d = d.model_copy(update={"family": family.id})
@@ -98,7 +100,7 @@ def get_document(doc_id: str, store: StoreDep) -> DocumentDetail:
     "description": "The stored original, with its content type."}})
 def get_file(doc_id: str, store: StoreDep) -> Response:
     """The stored original of the current version, with its content type."""
-    d = _document(store, doc_id)
+    d = document_or_404(store, doc_id)
     if d.current_version is None:
         raise HTTPException(404, f"document {doc_id!r} has no stored file")
     v = store.get_version(d.current_version)
@@ -114,7 +116,7 @@ def get_file(doc_id: str, store: StoreDep) -> Response:
 def similar(doc_id: str, store: StoreDep, searcher: SearcherDep,
             k: Annotated[int, Query(ge=1, le=50, description="How many documents.")] = 5) -> SimilarResponse:
     """Documents in other jurisdictions most similar to this one, with the passage pairs that make them similar."""
-    d = _document(store, doc_id)
+    d = document_or_404(store, doc_id)
     return SimilarResponse(document=DocumentOut.from_document(d), similar=[
         SimilarDocumentOut(document=DocumentOut.from_document(s.document), score=round(s.score, 5), pairs=[
             PassagePair(score=round(p.score, 5), source=PassageOut.from_passage(p.source),
