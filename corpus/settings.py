@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     admin_token: SecretStr = Field(
         SecretStr(""), description="Bearer token for state-changing API endpoints (re-index); empty turns them off.",
     )
+    preferred_language: str = Field(
+        "en", pattern=r"^[a-z]{2,3}$", description="Language whose copy of a provision a result shows when an act "
+        "exists in several languages (the EU AI Act) and neither a language filter nor the query's own language "
+        "decides (\"Article 50\" reads as English and French alike); the others are listed in `also_in`.",
+    )
     min_score: float | None = Field(
         None, ge=0.0, le=1.0, description="Relevance cutoff on the dense similarity: weaker search hits are hidden "
         "and comparison columns say \"no good match\". Unset: the encoder's calibrated cutoff (0.83 for the "

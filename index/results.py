@@ -74,7 +74,8 @@ class ResultBuilder:
         return snap.documents.get(doc_id)
 
     def build(self, snap: Snapshot, query: str, ranking: Ranking, k: int, mode: Mode, diversify: Diversify | None,
-              collapse_duplicates: bool, cutoff: float, started: float, prefer_language: str = "") -> SearchResult:
+              collapse_duplicates: bool, cutoff: float, started: float,
+              prefer_languages: tuple[str, ...] = ()) -> SearchResult:
         ranked = ranking.ranked
         hidden = 0
         if cutoff > 0 and mode != "keyword":
@@ -90,7 +91,7 @@ class ResultBuilder:
         groups = collapse(ranked, lambda ps: cols.canonical_of(ps[0])) if collapse_duplicates \
             else [(ps, []) for ps in ranked]
         if collapse_duplicates:
-            groups = self._family_copies(snap, groups, prefer_language, limit=max(k * (8 if diversify else 3), 40))
+            groups = self._family_copies(snap, groups, prefer_languages, limit=max(k * (8 if diversify else 3), 40))
         # a short query names a topic ("labelling of AI-generated content"): the rule first; a longer
         # one quotes or paraphrases a passage (a recital's sentence): that passage first
         if len(words(query)) <= TOPIC_WORDS:
@@ -127,11 +128,11 @@ class ResultBuilder:
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, round(took, 2), ranking.total, hits, facets, hidden)
 
-    def _family_copies(self, snap: Snapshot, groups: list, prefer: str, limit: int) -> list:
+    def _family_copies(self, snap: Snapshot, groups: list, prefer: tuple[str, ...], limit: int) -> list:
         """One hit per provision of an act: the copies of a provision in the act's other documents
         (a reading's copy, another format, a translation: one family, corpus/families.py) are listed
-        in the most authoritative one's `also_in` (final text over position, the preferred language,
-        then official print). A reading's copy is recognised by its vector (a few words changed:
+        in the most authoritative one's `also_in` (the preferred languages in order, then final text
+        over position, then official print). A reading's copy is recognised by its vector (a few words changed:
         cosine ≥ COPY_SIMILARITY), a translation by its provision number (index/provisions.py), since
         the best multilingual vectors of one provision in two languages are not that close. Only the
         first `limit` groups are compared: the page never shows more."""
@@ -162,17 +163,19 @@ class ResultBuilder:
             else:
                 kept.append(((pid, score), list(copies)))
                 info.append((family.id, vector, key, p.language.split("-")[0]))
-        prefer = prefer.split("-")[0]
+        order = [lang.split("-")[0] for lang in prefer if lang]
 
         def authority(pid: int, position: int) -> tuple:
-            # the preferred language first (an English question gets the English text of an act, be it
-            # a translation), then the final text over readings, positions and format copies, then the
-            # official print over markup over conversions
+            # the preferred languages first (an English question gets the English text of an act, be
+            # it a translation; a Portuguese one with no Portuguese copy the fallback language's, never
+            # whichever copy's id sorts first), then the final text over readings, positions and
+            # format copies, then the official print over markup over conversions
             doc_id = snap.columns.value_of("document_id", pid)
             member = snap.documents.member(doc_id)
             language = snap.columns.value_of("language", pid).split("-")[0]
-            role = authority_key(member, prefer) if member is not None else (len(ROLES), 1, 9, doc_id)
-            return (0 if prefer and language == prefer else 1, role[0], *role[2:], position)
+            role = authority_key(member, order[0] if order else "") if member is not None else (len(ROLES), 1, 9, doc_id)
+            rank = order.index(language) if language in order else len(order)
+            return (rank, role[0], *role[2:], position)
 
         out = []
         for (pid, score), copies in kept:

@@ -109,7 +109,8 @@ class Searcher:
         ranking = self.retriever.rank(snap, query, depth, filters, mode)
         if diversify and mode != "keyword":
             self.retriever.add_group_bests(snap, ranking, query, diversify, mode)
-        # a family's copies of a provision show in the filter's language, else in the query's
+        # a family's copies of a provision show in the filter's language, else in the query's, else
+        # (no copy in it, or a query in no one language: "Article 50") in the preferred language
         prefer = filters.language[0] if len(filters.language) == 1 else query_language(query)
         return self.results.build(snap, query, ranking, k, mode, diversify, collapse_duplicates, cutoff, started,
-                                  prefer_language="" if prefer == "und" else prefer)
+                                  prefer_languages=(prefer if prefer != "und" else "", self.settings.preferred_language))

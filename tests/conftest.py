@@ -170,7 +170,9 @@ def real_searcher(tmp_path_factory, shared, corpus_rows):
 
         shutil.copytree(os.environ["AILEX_TEST_REAL_CORPUS"], settings.data_dir)
     store = Store(settings.data_dir)
-    rows = [dict(corpus_rows[p], path=str(shared / "corpus" / p)) for p in REAL_DOCS]
+    # the source key is the corpus path, not the absolute one: document ids (and so every tie broken
+    # by id) are the same on every machine, wherever ../shared is mounted
+    rows = [dict(corpus_rows[p], path=str(shared / "corpus" / p), source_key=f"file:{p}") for p in REAL_DOCS]
     report = import_csv(store, write_csv(root / "real.csv", rows))
     assert not report.errors, report.errors
     encoder = load_encoder(settings)

@@ -92,3 +92,18 @@ def test_labelled_set_meets_the_issue():
             positives[label["concept"]] += 1
     assert {c for c in ids if positives[c] < 8} == set()
     assert sum(1 for r in rows if not r["labels"]) >= 40
+
+
+@pytest.mark.parametrize("query, language", [
+    ("prohibited artificial intelligence practices", "en"), ("prohibited AI practices", "en"),
+    ("pratiques d'intelligence artificielle interdites", "fr"), ("prácticas de inteligencia artificial prohibidas", "es"),
+    ("práticas de inteligência artificial proibidas", "pt"), ("verbotene Praktiken der künstlichen Intelligenz", "de"),
+])
+def test_a_query_spelling_out_artificial_intelligence_names_the_concept(query, language):
+    """The terms are written as acts abbreviate ("prohibited (AI )?practices"); a question that
+    spells the name out names the same concept (search favours its passages)."""
+    from pipeline.concepts.classify import Terms
+
+    terms = Terms(taxonomy.load())
+    assert "prohibited-practices" in terms.named(query, language)
+    assert "prohibited-practices" not in terms.named("artificial intelligence in schools", "en")

@@ -37,6 +37,23 @@ def test_exact_references_come_first(real_searcher, query, field, pattern, mode)
     assert re.search(pattern, shown), (query, mode, [(h.document.title[:40], h.passage.locator[:40]) for h in res.hits])
 
 
+def test_a_reference_in_no_one_language_shows_the_preferred_languages_copy(real_searcher):
+    """"Article 50" reads as English and French alike: the act's copy in the preferred language
+    leads, the other languages' copies are listed under it, and the setting moves the choice."""
+    from index.search import Searcher
+
+    def top(searcher):
+        hit = searcher.search("Article 50", k=5).hits[0]
+        return hit.document.language, sorted({d.language for _, d in hit.also_in} - {hit.document.language})
+
+    language, others = top(real_searcher)
+    assert language == "en" and "fr" in others, (language, others)
+    french = Searcher(real_searcher.settings.model_copy(update={"preferred_language": "fr"}),
+                      real_searcher.store, real_searcher.encoder)
+    language, others = top(french)
+    assert language == "fr" and "en" in others, (language, others)
+
+
 def test_a_reference_is_not_a_topic(real_searcher):
     """A generic phrase names nothing: the documents' openings are not forced to the top."""
     res = real_searcher.search("artificial intelligence", k=10)

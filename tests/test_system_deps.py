@@ -136,7 +136,11 @@ def test_without_apt_it_names_the_packages(machine):
 
 
 def test_the_makefile_runs_it_before_test_and_demo():
-    out = {target: subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    # CI runs the suite from inside `make test`: without the parent's MAKELEVEL/MAKEFLAGS the
+    # dry run prints only the recipe, not "Entering directory"
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    out = {target: subprocess.run(["make", "-n", "--no-print-directory", target], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, check=True).stdout
            for target in ("test", "demo")}
     assert out["test"].splitlines()[0] == "bash .ci/system-deps test"
     assert out["demo"].splitlines()[0] == "bash .ci/system-deps ocr"

@@ -85,11 +85,14 @@ ML_TOPICS = {
          "BR": r"sandbox|ambiente regulatório experimental"}),
 }
 
-# measured on the real-model corpus (2026-12-04): 41 of the 55 (query, jurisdiction) checks above
-# find an on-topic provision; the misses are cross-lingual ranking limits of e5-small (Brazil's Art. 14
-# "São vedadas…" for "prohibited practices" in five languages, China's article on minors from
-# Spanish, Portuguese and German questions, …). A drop below this fails; raise it when ranking improves.
-MIN_ON_TOPIC = 41
+# measured on the real-model corpus (2026-12-04): 43 of the 55 (query, jurisdiction) checks above
+# find an on-topic provision (41 before a query spelling out "artificial intelligence" named its
+# concept and an act's copy in no asked language fell back to the preferred language); the misses
+# are cross-lingual ranking limits of e5-small (Brazil's Art. 14 "São vedadas…" for "prohibited
+# practices" from English, Portuguese and German, China's article on minors from Spanish, French,
+# Portuguese and German questions, …). One check of slack for CPUs whose int8 kernels round
+# differently. A drop below this fails; raise it when ranking improves.
+MIN_ON_TOPIC = 42
 # the issue's own examples: each must hold
 MUST = [("human oversight", "fr", "EU"), ("gpai systemic", "pt", "US-CA"), ("minors", "en", "CN")]
 

@@ -126,6 +126,12 @@ def base_language(language: str) -> str:
     return (language or "").split("-")[0].split("+")[0].lower()
 
 
+# the spelled-out name of AI in the corpus's languages → the abbreviation their acts use
+_AI_SPELLED_OUT = re.compile(r"artificial intelligence|intelligence artificielle|inteligência artificial|inteligencia "
+                             r"artificial|intelligenza artificiale|künstliche[nr]? intelligenz|kunstmatige intelligentie")
+_AI_ABBREVIATION = {"artif": "ai", "intel": "ia", "künst": "ki", "kunst": "ai"}
+
+
 class Terms:
     """The taxonomy's terms compiled once, by concept and language. Matching is case-insensitive
     by lower-casing both sides (terms use no upper-case escapes: the loader checks): Python's
@@ -143,8 +149,10 @@ class Terms:
 
     def named(self, text: str, language: str) -> list[str]:
         """The concepts whose terms `text` (a query) holds, in its language (every language's terms
-        when it is unknown): "surveillance humaine des systèmes d'IA" names human-oversight."""
-        low = text.lower()
+        when it is unknown): "surveillance humaine des systèmes d'IA" names human-oversight. A
+        query spelling out "artificial intelligence" names what one writing "AI" does (the terms
+        are written as acts abbreviate: "prohibited (AI )?practices")."""
+        low = _AI_SPELLED_OUT.sub(lambda m: _AI_ABBREVIATION[m.group(0)[:5]], text.lower())
         return [cid for cid, terms in zip(self.ids, self.patterns(language)) if any(t.search(low) for t in terms)]
 
 

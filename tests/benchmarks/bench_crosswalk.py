@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from corpus.store import Store
-    from index.crosswalk import EQUIVALENT, PARTIAL, crosswalk, csls, document_units, unit_vectors
+    from index.crosswalk import EQUIVALENT, PARTIAL, coverage, crosswalk, csls, document_units, unit_vectors
     from index.diff import current_reading, diff
     from index.provisions import select
     from index.snapshot import load_current
@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     br, eu = select(document_units(snap, store, ids["Brazil PL 2338"]), "article"), select(document_units(snap, store, en), "article")
     cos = unit_vectors(snap, br) @ unit_vectors(snap, eu).T
     ranking = {}
-    for name, score in (("cosine", cos), ("CSLS (k=10)", csls(cos))):
+    both = (cos + coverage(snap, br, eu)) / 2
+    for name, score in (("cosine", cos), ("CSLS (k=10)", csls(cos)),
+                        ("CSLS of cosine and sentence coverage (what `best` uses)", csls(both))):
         top1 = top3 = n = 0
         for i, u in enumerate(br):
             gold = READING_LIST.get(int(u.key.number)) if u.key.number.isdigit() else None
