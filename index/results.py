@@ -19,6 +19,7 @@ from index.highlight import best_sentence_by_terms, term_spans
 from index.provisions import unit_key
 from index.retrieve import TOPIC_WORDS, Diversify, Mode, PassageRows, Ranking
 from index.snapshot import Snapshot
+from index.translations import LanguageCopies
 from index.units import unit_id
 from pipeline.windows import sentence_windows
 
@@ -65,6 +66,7 @@ def _windows(text: str, unit_type: str = "") -> list[str]:
 class ResultBuilder:
     def __init__(self, rows: PassageRows):
         self.rows = rows
+        self.languages = LanguageCopies(rows)
 
     def passages(self, ids) -> dict[int, Passage]:
         return self.rows.passages_by_ids(list(ids))
@@ -114,6 +116,11 @@ class ResultBuilder:
             groups = interleave(groups, group_of)
         groups = groups[:k]
         passages = self.passages(pid for (pid, _), copies in groups for pid in [pid, *[c for c, _ in copies]])
+        if collapse_duplicates:  # the provision in the act's other language texts, found or not
+            groups = [(head, copies + [(c, 0.0) for c in self.languages.of(
+                          snap, passages[head[0]], {passages[p].document_id for p in [head[0], *[c for c, _ in copies]]})])
+                      for head, copies in groups]
+            passages |= self.passages(c for _, copies in groups for c, _ in copies if c not in passages)
         hits = []
         for (pid, score), copies in groups:
             p = passages[pid]

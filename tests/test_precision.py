@@ -54,6 +54,25 @@ def test_a_reference_in_no_one_language_shows_the_preferred_languages_copy(real_
     assert language == "fr" and "en" in others, (language, others)
 
 
+def test_a_hit_lists_its_provision_in_the_acts_other_languages(real_searcher):
+    """An English hit on the AI Act lists the same provision, the same paragraph, in the French and
+    German texts, retrieved or not; the Parliament's position (another reading) is not a language
+    copy, and a filter on one language still lists the others as copies only."""
+    from index.provisions import unit_key
+
+    quote = "Providers shall ensure that AI systems intended to interact directly with natural persons are designed"
+    for filters in (Filters(), Filters(language=["en"])):
+        hit = real_searcher.search(quote, k=5, filters=filters).hits[0]
+        assert hit.document.language == "en" and re.search(r"Article 50\b", hit.passage.locator), hit.passage.locator
+        copies = real_searcher.results.passages(pid for pid, _ in hit.also_in)
+        by_language = {d.language: copies[pid] for pid, d in hit.also_in if d.language != "en"}
+        assert set(by_language) >= {"fr", "de"}, [(d.language, d.title[:30]) for _, d in hit.also_in]
+        for p in by_language.values():
+            assert unit_key(p).key == unit_key(hit.passage).key, p.locator
+        assert "interagir directement avec des personnes physiques" in " ".join(by_language["fr"].text.split())
+        assert "für die direkte Interaktion mit natürlichen Personen bestimmt" in " ".join(by_language["de"].text.split())
+
+
 def test_a_reference_is_not_a_topic(real_searcher):
     """A generic phrase names nothing: the documents' openings are not forced to the top."""
     res = real_searcher.search("artificial intelligence", k=10)
