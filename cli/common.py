@@ -6,11 +6,25 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from corpus.settings import Settings, get_settings
+
+
+# the filters every command that searches takes, with one help text each (repeatable or comma-separated)
+Languages = Annotated[list[str] | None, typer.Option(
+    "--lang", help="Only passages in these languages, e.g. fr or fr,de (repeatable).")]
+Jurisdictions = Annotated[list[str] | None, typer.Option(
+    "--jurisdiction", help="Only these jurisdictions, e.g. EU,BR,US-CO (repeatable).")]
+DocTypes = Annotated[list[str] | None, typer.Option(
+    "--doc-type", help="Only these document types: act, bill, resolution, … (repeatable).")]
+Statuses = Annotated[list[str] | None, typer.Option(
+    "--status", help="Only these legislative statuses: in_force, pending, … (repeatable).")]
+Concepts = Annotated[list[str] | None, typer.Option(
+    "--concept", help="Only passages tagged with one of these concept ids (repeatable or comma-separated; "
+    "`ailex concepts list`).")]
 
 LOG_FILE = "logs/ailex.log"  # under AILEX_DATA_DIR: library chatter goes there, not to the terminal
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import fail, open_searcher, print_json
+from cli.common import Languages, fail, open_searcher, print_json
 from corpus.text import split_values
 
 
@@ -15,7 +15,7 @@ def compare_cmd(
     query: str = typer.Argument(None, help="A provision as free text (or use --passage)."),
     passage: int = typer.Option(None, "--passage", help="Compare from an existing passage id instead."),
     jurisdiction: list[str] = typer.Option(None, "--jurisdiction", help="Columns to show, e.g. EU,BR,US-CO."),
-    lang: list[str] = typer.Option(None, "--lang", help="Only passages in these languages."),
+    lang: Languages = None,
     csv_path: Path = typer.Option(None, "--csv", help="Write the table with full citations to this CSV file ('-' for stdout)."),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
 ) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cli.common import fail, open_searcher, open_store, print_json, settings
+from cli.common import DocTypes, Jurisdictions, Languages, Statuses, fail, open_searcher, open_store, print_json, settings
 from corpus.text import split_values
 
 LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "concepts_labelled.jsonl"
@@ -125,10 +125,10 @@ def train_cmd(
 
 def landscape_cmd(
     concept: list[str] = typer.Option(None, "--concept", help="Only these concepts (repeatable or comma-separated)."),
-    jurisdiction: list[str] = typer.Option(None, "--jurisdiction", help="Only these jurisdictions, e.g. EU,BR,US-CO."),
-    lang: list[str] = typer.Option(None, "--lang", help="Only passages in these languages."),
-    doc_type: list[str] = typer.Option(None, "--doc-type", help="act, bill, …"),
-    status: list[str] = typer.Option(None, "--status", help="in_force, pending, …"),
+    jurisdiction: Jurisdictions = None,
+    lang: Languages = None,
+    doc_type: DocTypes = None,
+    status: Statuses = None,
     csv_path: Path = typer.Option(None, "--csv", help="Write the cells with a citation of each best passage to this CSV ('-': stdout)."),
     md_path: Path = typer.Option(None, "--md", help="The same as a Markdown table ('-': stdout)."),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),

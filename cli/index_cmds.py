@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from cli.common import StageProgress, fail, ingest, open_searcher, open_store, print_index, print_json, settings
+from cli.common import (Concepts, DocTypes, Jurisdictions, Languages, StageProgress, Statuses, fail, ingest,
+                        open_searcher, open_store, print_index, print_json, settings)
 from corpus.text import split_values
 
 MODES = ("semantic", "keyword", "hybrid")
@@ -44,17 +45,16 @@ def index_cmd(
 def search_cmd(
     query: str = typer.Argument(..., help="What to look for, in any language."),
     k: int = typer.Option(10, "-k", min=1, max=1000, help="How many passages."),
-    lang: list[str] = typer.Option(None, "--lang", help="Passage language(s), e.g. fr or fr,de (repeatable)."),
-    jurisdiction: list[str] = typer.Option(None, "--jurisdiction", help="e.g. EU, BR, US-CO."),
-    doc_type: list[str] = typer.Option(None, "--doc-type", help="act, bill, resolution, …"),
-    status: list[str] = typer.Option(None, "--status", help="in_force, pending, …"),
+    lang: Languages = None,
+    jurisdiction: Jurisdictions = None,
+    doc_type: DocTypes = None,
+    status: Statuses = None,
     unit_type: list[str] = typer.Option(None, "--unit-type", help="article, recital, annex, definition, heading, footnote, other."),
     date_from: str = typer.Option(None, "--from", help="Documents dated on or after YYYY-MM-DD."),
     date_to: str = typer.Option(None, "--to", help="Documents dated on or before YYYY-MM-DD."),
     mode: str = typer.Option("hybrid", "--mode", help="semantic, keyword or hybrid."),
     diversify: str = typer.Option(None, "--diversify", help="language or jurisdiction: interleave results."),
-    concept: list[str] = typer.Option(None, "--concept", help="Only passages tagged with any of these concepts "
-                                      "(ids, repeatable or comma-separated; `ailex concepts list`)."),
+    concept: Concepts = None,
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
 ) -> None:
     """Search passages from the command line."""

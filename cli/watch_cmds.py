@@ -5,7 +5,7 @@ from datetime import datetime
 
 import typer
 
-from cli.common import fail, open_store, print_json, settings
+from cli.common import Concepts, DocTypes, Jurisdictions, Languages, Statuses, fail, open_store, print_json, settings
 from corpus.text import split_values
 
 MODES = ("hybrid", "semantic", "keyword")
@@ -32,14 +32,14 @@ def _create(spec_fields: dict, as_json: bool) -> None:
 def add_cmd(
     name: str = typer.Argument(..., help="Name of the watch (letters, digits, '-', '_'); also its feed's name."),
     query: str = typer.Argument(..., help='What to watch for, as in a search: words, "exact phrases", title:word.'),
-    lang: list[str] = typer.Option(None, "--lang", help="Only passages in these languages (fr, de, zh …)."),
-    jurisdiction: list[str] = typer.Option(None, "--jurisdiction", help="Only these jurisdictions (EU, BR, US-CA …)."),
-    doc_type: list[str] = typer.Option(None, "--doc-type", help="Only these document types (act, bill …)."),
-    status: list[str] = typer.Option(None, "--status", help="Only these legislative statuses (in_force, pending …)."),
+    lang: Languages = None,
+    jurisdiction: Jurisdictions = None,
+    doc_type: DocTypes = None,
+    status: Statuses = None,
     date_from: datetime = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="Documents dated on or after."),
     date_to: datetime = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Documents dated on or before."),
     mode: str = typer.Option("hybrid", "--mode", help="semantic (meaning), keyword (every word) or hybrid (either)."),
-    concept: list[str] = typer.Option(None, "--concept", help="Only passages tagged with one of these concept ids."),
+    concept: Concepts = None,
     min_score: float = typer.Option(None, "--min-score", help="Similarity cutoff (0-1) [default: AILEX_MIN_SCORE "
                                     "or the model's calibrated one]."),
     webhook: str = typer.Option("", "--webhook", help="POST each run's new matches as JSON to this URL."),

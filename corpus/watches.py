@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal, NamedTuple
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from corpus.models import Record, utcnow
 from corpus.store import Store
@@ -149,20 +149,13 @@ class WatchSpec(Record):
             raise ValueError(f"not concept ids: {', '.join(bad)} (ids look like 'synthetic-content')")
         return v
 
-    @field_validator("webhook_url")
+    @field_validator("webhook_url", "email")
     @classmethod
-    def _url(cls, v: str) -> str:
+    def _address(cls, v: str, info: ValidationInfo) -> str:
         v = v.strip()
-        if v and not WEBHOOK_URL.fullmatch(v):
-            raise ValueError(f"{v!r} is not an http(s) URL")
-        return v
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        v = v.strip()
-        if v and not EMAIL.fullmatch(v):
-            raise ValueError(f"{v!r} is not one e-mail address")
+        pattern, what = (WEBHOOK_URL, "an http(s) URL") if info.field_name == "webhook_url" else (EMAIL, "one e-mail address")
+        if v and not pattern.fullmatch(v):
+            raise ValueError(f"{v!r} is not {what}")
         return v
 
     @model_validator(mode="after")
