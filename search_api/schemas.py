@@ -44,6 +44,7 @@ class Copy(BaseModel):
     passage_id: int
     document_id: str
     title: str
+    language: str = ""  # the copy's document language: another language text of the act, or the same
 
 
 class HitConcept(BaseModel):
@@ -70,7 +71,7 @@ class SearchHit(PassageOut):
         return cls(rank=h.rank, score=round(h.score, 5), document=DocumentOut.from_document(h.document),
                    best_sentence=h.best_sentence, highlights=h.highlights,
                    similarity=None if h.similarity is None else round(h.similarity, 5),
-                   also_in=[Copy(passage_id=pid, document_id=d.id, title=d.title) for pid, d in h.also_in],
+                   also_in=[Copy(passage_id=pid, document_id=d.id, title=d.title, language=d.language) for pid, d in h.also_in],
                    concepts=[HitConcept(**c) for c in h.concepts],
                    **PassageOut.from_passage(h.passage).model_dump())
 

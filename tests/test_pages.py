@@ -301,3 +301,22 @@ def test_a_submitted_form_lands_on_the_canonical_url(client):
     assert client.get(r.headers["location"], follow_redirects=False).status_code == 200
     kept = client.get("/?q=x&diversify=&k=20&mode=keyword", follow_redirects=False)
     assert kept.status_code == 200  # already canonical: non-default options stay in the URL
+
+
+def test_a_hit_links_its_provision_in_the_acts_other_language(client, small_corpus):
+    """The Chinese measures and their English translation are one act: an English hit on an
+    article links the Chinese text of that article, by language name, and the API says which."""
+    q = "providers shall take effective measures to prevent minors from over-relying on generative AI services"
+    api = client.get("/api/search", params={"q": q, "k": 10, "lang": "en", "mode": "keyword"}).json()["results"]
+    hit = next(h for h in api if h["document"]["jurisdiction"] == "CN")
+    chinese = [c for c in hit["also_in"] if c["language"].startswith("zh")]
+    assert chinese, hit["also_in"]
+    html = client.get("/", params={"q": q, "k": 10, "lang": "en", "mode": "keyword"}).text
+    link = Page(html).find("a", href=f"/documents/{chinese[0]['document_id']}#p-{chinese[0]['passage_id']}")
+    assert link and "The same provision in" in html, html[html.find("copies") - 200:html.find("copies") + 400]
+    # the same article: its number in the Chinese locator ("第十条" for "Article 10")
+    copy = small_corpus.passages_by_ids([chinese[0]["passage_id"]])[chinese[0]["passage_id"]]
+    from index.provisions import unit_key
+
+    assert unit_key(copy).key == unit_key(small_corpus.passages_by_ids([hit["passage_id"]])[hit["passage_id"]]).key
+    assert "未成年人" in copy.text, (hit["locator"], copy.locator)
