@@ -50,6 +50,7 @@ def benches(out: Path, quick: bool) -> list[tuple[str, list[str]]]:
         ("scale", ["bench_scale.py"]),
         ("peer", ["bench_peer.py"]),
         ("distributed", ["bench_distributed.py"]),
+        ("publish", ["bench_publish.py", "--data", str(data), "--synthetic", "1000000"]),  # issue 19: ~75 min at 1M
         ("crosswalk", ["bench_crosswalk.py", "--data", str(data)]),  # issue 15: needs the real-model index
         ("watches", ["bench_watches.py", "--data", str(data)]),
         ("concepts", ["bench_concepts.py", "--data", str(data)]),  # issue 14: needs the real-model index
