@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.snapshots import read_arrays
 from index.units import passage_ids
 
 FILENAME = "hubness.npz"
@@ -78,11 +79,8 @@ class Hubness:
 
     @classmethod
     def load(cls, folder: Path) -> "Hubness | None":
-        path = Path(folder) / FILENAME
-        if not path.exists():
-            return None
-        data = np.load(path)
-        if int(data["format"]) != FORMAT:
+        data = read_arrays(Path(folder) / FILENAME, FORMAT)
+        if data is None:
             return None
         return cls(data["unit_ids"], data["r"], data["reference"], data["reference_passages"])
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from corpus.text import content_words, tokens
 from index.query import ParsedQuery
+from index.snapshots import read_arrays
 
 FILENAME = "lexical.npz"
 ROWS = "lexical_rows.npz"
@@ -133,11 +134,8 @@ class LexicalIndex:
     def load(cls, folder: Path, with_rows: bool = False) -> "LexicalIndex | None":
         """The snapshot's lexical index, or None when it has none of this format. The per-passage
         rows are read only `with_rows` (building the next snapshot; a server does not need them)."""
-        path = Path(folder) / FILENAME
-        if not path.exists():
-            return None
-        data = np.load(path)
-        if int(data["format"]) != FORMAT:
+        data = read_arrays(Path(folder) / FILENAME, FORMAT)
+        if data is None:
             return None
         blob = data["terms"].tobytes().decode("utf-8")
         terms = blob.split("\n") if blob else []

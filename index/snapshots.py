@@ -54,3 +54,14 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
     for partial in builds.glob(".*.partial"):  # left by a build that was killed
         if partial.name != f".{next(iter(keep))}.partial":
             shutil.rmtree(partial, ignore_errors=True)
+
+
+def read_arrays(path: Path, fmt: int):
+    """A snapshot file of numpy arrays (`np.savez`) written in format `fmt`, or None when the
+    snapshot has none or an older one (the next `ailex index` writes it again)."""
+    import numpy as np
+
+    if not Path(path).exists():
+        return None
+    data = np.load(path)
+    return data if int(data["format"]) == fmt else None
