@@ -109,6 +109,11 @@ def xml_safe(text: str) -> str:
     return NOT_XML.sub(" ", text)
 
 
+def base_language(language: str) -> str:
+    """"fr" of "fr", "fr-CA" or "fr+en" (a bilingual print): what language filters and copies compare."""
+    return (language or "").split("-")[0].split("+")[0].lower()
+
+
 def split_values(values: Iterable[str] | None) -> list[str]:
     """Filter values given repeated and/or comma-separated (`--lang fr,de --lang it`)."""
     return [v.strip() for item in values or [] for v in str(item).split(",") if v.strip()]

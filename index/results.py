@@ -13,13 +13,13 @@ import numpy as np
 
 from corpus.families import ROLES, authority_key
 from corpus.models import Document, Passage
-from corpus.text import words
+from corpus.text import base_language, words
 from index.diversify import collapse, interleave
 from index.highlight import best_sentence_by_terms, term_spans
 from index.provisions import unit_key
 from index.retrieve import TOPIC_WORDS, Diversify, Mode, PassageRows, Ranking
 from index.snapshot import Snapshot
-from index.translations import LanguageCopies
+from index.translations import language_copies
 from index.units import unit_id
 from pipeline.windows import sentence_windows
 
@@ -66,7 +66,6 @@ def _windows(text: str, unit_type: str = "") -> list[str]:
 class ResultBuilder:
     def __init__(self, rows: PassageRows):
         self.rows = rows
-        self.languages = LanguageCopies(rows)
 
     def passages(self, ids) -> dict[int, Passage]:
         return self.rows.passages_by_ids(list(ids))
@@ -117,8 +116,8 @@ class ResultBuilder:
         groups = groups[:k]
         passages = self.passages(pid for (pid, _), copies in groups for pid in [pid, *[c for c, _ in copies]])
         if collapse_duplicates:  # the provision in the act's other language texts, found or not
-            groups = [(head, copies + [(c, 0.0) for c in self.languages.of(
-                          snap, passages[head[0]], {passages[p].document_id for p in [head[0], *[c for c, _ in copies]]})])
+            groups = [(head, copies + [(c, 0.0) for c in language_copies(
+                          snap, self.rows, passages[head[0]], {passages[p].document_id for p in [head[0], *[c for c, _ in copies]]})])
                       for head, copies in groups]
             passages |= self.passages(c for _, copies in groups for c, _ in copies if c not in passages)
         hits = []
@@ -170,7 +169,7 @@ class ResultBuilder:
             else:
                 kept.append(((pid, score), list(copies)))
                 info.append((family.id, vector, key, p.language.split("-")[0]))
-        order = [lang.split("-")[0] for lang in prefer if lang]
+        order = [base_language(lang) for lang in prefer if lang]
 
         def authority(pid: int, position: int) -> tuple:
             # the preferred languages first (an English question gets the English text of an act, be
@@ -179,7 +178,7 @@ class ResultBuilder:
             # format copies, then the official print over markup over conversions
             doc_id = snap.columns.value_of("document_id", pid)
             member = snap.documents.member(doc_id)
-            language = snap.columns.value_of("language", pid).split("-")[0]
+            language = base_language(snap.columns.value_of("language", pid))
             role = authority_key(member, order[0] if order else "") if member is not None else (len(ROLES), 1, 9, doc_id)
             rank = order.index(language) if language in order else len(order)
             return (rank, role[0], *role[2:], position)

@@ -109,6 +109,10 @@ class Retriever:
                     f"index built with {snap.manifest.model} (dim {snap.manifest.dim}) but the encoder is "
                     f"{self.encoder.name} (dim {self.encoder.dim}): run `ailex index --rebuild`"
                 )
+            # read the act's provision keys (language copies, translation pivot) before swapping in,
+            # so no request pays for them
+            snap.provision_keys(self.rows)
+            snap.provision_passages(self.rows)
             self._snapshot = snap
             self.loads += 1
         log.info("serving index %s (%d passages)", snap.build_id, snap.manifest.count)

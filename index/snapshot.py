@@ -66,6 +66,17 @@ class Snapshot:
             self._provision_keys = keys
         return self._provision_keys
 
+    _provision_passages: dict | None = None
+
+    def provision_passages(self, rows) -> dict[tuple[str, str, str, int], list[int]]:
+        """The other way round: {(family, unit kind, number, series): its passages in every member}."""
+        if self._provision_passages is None:
+            out: dict[tuple, list[int]] = {}
+            for pid, key in self.provision_keys(rows).items():
+                out.setdefault(key, []).append(pid)
+            self._provision_passages = out
+        return self._provision_passages
+
     @cached_property
     def titles(self) -> TitleMatcher:
         """Which documents a short query names (index/identifiers.py), built once per snapshot."""

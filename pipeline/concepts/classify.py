@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.models import Record
+from corpus.text import base_language
 from pipeline.concepts import mentions
 from pipeline.concepts.taxonomy import Taxonomy
 from pipeline.windows import sentence_windows
@@ -120,10 +121,6 @@ class ConceptModel(Record):
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "ConceptModel":
         return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
-
-
-def base_language(language: str) -> str:
-    return (language or "").split("-")[0].split("+")[0].lower()
 
 
 # the spelled-out name of AI in the corpus's languages → the abbreviation their acts use
